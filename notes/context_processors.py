@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from notes.models import Category
+from notes.views import feed_links
+
+
+def site(request: HttpRequest) -> dict:
+    """Site name and the category navigation, on every page.
+
+    The categories are a lazy QuerySet: it runs one query only when a template shows it.
+    """
+    return {
+        "site_name": settings.SITE_NAME,
+        "site_description": settings.SITE_DESCRIPTION,
+        "nav_categories": Category.objects.only("name", "slug"),
+        # Site-wide feeds; list views replace these with their own category or tag feeds.
+        "feeds": feed_links(settings.SITE_NAME, reverse("notes:feed"), reverse("notes:feed-atom")),
+    }

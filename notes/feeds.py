@@ -1,0 +1,153 @@
+"""RSS 2.0 and Atom feeds with the full rendered note, for real feed readers.
+
+Django's generators only carry a summary, so both are extended with the full HTML:
+``content:encoded`` in RSS and ``<content type="html">`` in Atom.
+"""
+
+import re
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from taggit.models import Tag
+
+from notes.models import Category, Note
+
+# Root-relative links and images (/notes/..., /media/...) mean nothing inside a feed reader.
+_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+def absolutize(html: str, base: str) -> str:
+    return _ROOT_RELATIVE.sub(rf"\1{base}/", html)
+
+
+class ContentRssFeed(Rss201rev2Feed):
+    def rss_attributes(self) -> dict:
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+        }
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class ContentAtomFeed(Atom1Feed):
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+class LatestNotesFeed(Feed):
+    feed_type = ContentRssFeed
+    description = settings.SITE_DESCRIPTION
+
+    def get_feed(self, obj, request: HttpRequest):
+        # Feed instances are shared between threads, so the request's base URL is applied
+        # here, per feed, rather than stored on self.
+        feed = super().get_feed(obj, request)
+        base_url = request.build_absolute_uri("/").rstrip("/")
+        for item in feed.items:
+            item["content"] = absolutize(item["content"], base_url)
+        return feed
+
+    def title(self, obj=None) -> str:
+        return settings.SITE_NAME
+
+    def link(self, obj=None) -> str:
+        return "/"
+
+    def notes(self, obj=None) -> QuerySet[Note]:
+        return Note.objects.published()
+
+    def items(self, obj=None) -> list[Note]:
+        return list(
+            self.notes(obj)
+            .select_related("category", "author")
+            .prefetch_related("tags")[: settings.FEED_ITEMS]
+        )
+
+    def item_title(self, item: Note) -> str:
+        return item.title
+
+    def item_description(self, item: Note) -> str:
+        return item.excerpt
+
+    def item_author_name(self, item: Note) -> str:
+        return item.author_name or settings.SITE_NAME
+
+    def item_pubdate(self, item: Note):
+        return item.published_at
+
+    def item_updateddate(self, item: Note):
+        return max(item.updated_at, item.published_at)
+
+    def item_categories(self, item: Note) -> list[str]:
+        return [item.category.name, *(tag.name for tag in item.tags.all())]
+
+    def item_extra_kwargs(self, item: Note) -> dict:
+        return {"content": item.body_html}
+
+
+class LatestNotesAtomFeed(LatestNotesFeed):
+    feed_type = ContentAtomFeed
+    subtitle = LatestNotesFeed.description
+
+
+class CategoryFeed(LatestNotesFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Category:
+        return get_object_or_404(Category, slug=slug)
+
+    def title(self, obj: Category) -> str:
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def link(self, obj: Category) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Category) -> str:
+        return obj.description or settings.SITE_DESCRIPTION
+
+    def notes(self, obj: Category) -> QuerySet[Note]:
+        return Note.objects.published().filter(category=obj)
+
+
+class CategoryAtomFeed(CategoryFeed):
+    feed_type = ContentAtomFeed
+
+    def subtitle(self, obj: Category) -> str:
+        return self.description(obj)
+
+
+class TagFeed(LatestNotesFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Tag:
+        tag = get_object_or_404(Tag, slug=slug)
+        # Same rule as the tag page: a tag no reader can see has no feed either.
+        if not Note.objects.published().filter(tags=tag).exists():
+            raise Http404("No published note has this tag.")
+        return tag
+
+    def title(self, obj: Tag) -> str:
+        return f"#{obj.name} · {settings.SITE_NAME}"
+
+    def link(self, obj: Tag) -> str:
+        return reverse("notes:tag", kwargs={"slug": obj.slug})
+
+    def description(self, obj: Tag) -> str:
+        return f"{settings.SITE_DESCRIPTION} #{obj.name}"
+
+    def notes(self, obj: Tag) -> QuerySet[Note]:
+        return Note.objects.published().filter(tags=obj)
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = ContentAtomFeed
+
+    def subtitle(self, obj: Tag) -> str:
+        return self.description(obj)

@@ -1,0 +1,300 @@
+"""Markdown files with YAML front matter (as Hugo and Jekyll write them) in and out.
+
+The file format is the backup format: ``export_notes`` writes what ``import_notes`` reads,
+and an export, imported into an empty database and exported again, gives identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from notes.models import Category, Note, make_slug
+
+KNOWN_KEYS = ("title", "slug", "date", "updated", "category", "tags", "summary", "draft", "author")
+CATEGORIES_FILE = "_categories.yml"
+DEFAULT_CATEGORY = "Uncategorized"
+_JEKYLL_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+class NoteFileError(ValueError):
+    """A file that cannot become a note; the message says why, for the editor to fix it."""
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+    notices: list[tuple[Path, str]] = field(default_factory=list)
+
+
+# --- Reading --------------------------------------------------------------------------
+
+
+def to_datetime(value: Any, key: str) -> dt.datetime:
+    """Front-matter dates: YAML dates or date-times, or strings; naive means site time."""
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime.combine(value, dt.time())
+    elif isinstance(value, str):
+        text = value.strip()
+        parsed = parse_datetime(text)
+        if parsed is None and (day := parse_date(text)) is not None:
+            parsed = dt.datetime.combine(day, dt.time())
+        if parsed is None:
+            raise NoteFileError(f"'{key}' is not a date: {value!r}")
+        result = parsed
+    else:
+        raise NoteFileError(f"'{key}' is not a date: {value!r}")
+    if timezone.is_naive(result):
+        result = timezone.make_aware(result)
+    return result
+
+
+def to_tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        raise NoteFileError(f"'tags' must be a list or a comma-separated string, not {value!r}")
+    return [str(tag).strip() for tag in value if str(tag).strip()]
+
+
+def to_bool(value: Any, key: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "yes", "1", "false", "no", "0"}:
+        return value.strip().lower() in {"true", "yes", "1"}
+    raise NoteFileError(f"'{key}' must be true or false, not {value!r}")
+
+
+def json_safe(value: Any) -> Any:
+    """Unknown keys are stored as JSON; YAML dates become ISO strings on the way."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def slug_from_path(path: Path) -> str:
+    """Hugo page bundles (lora/index.md) and Jekyll posts (2026-01-14-lora.md) name the note."""
+    stem = path.parent.name if path.stem in {"index", "_index"} else path.stem
+    return make_slug(_JEKYLL_DATE_PREFIX.sub("", stem))
+
+
+@dataclass
+class NoteFile:
+    path: Path
+    title: str
+    slug: str
+    body: str
+    published_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    category: str
+    category_given: bool
+    tags: list[str]
+    summary: str
+    draft: bool
+    author: str
+    extra: dict[str, Any]
+
+
+def read_note_file(path: Path) -> NoteFile:
+    try:
+        post = frontmatter.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise NoteFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except yaml.YAMLError as exc:
+        raise NoteFileError(f"the front matter is not valid YAML: {exc}") from exc
+    meta = post.metadata
+    if not isinstance(meta, dict):
+        raise NoteFileError("the front matter must be a mapping of keys to values")
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        raise NoteFileError("the front matter has no 'title'")
+    slug = make_slug(str(meta["slug"])) if meta.get("slug") else slug_from_path(path)
+    if not slug:
+        raise NoteFileError("no usable slug: give one with 'slug:'")
+    category = meta.get("category")
+    if category is None and isinstance(meta.get("categories"), list) and meta["categories"]:
+        category = meta["categories"][0]
+    return NoteFile(
+        path=path,
+        title=title,
+        slug=slug,
+        body=post.content,
+        published_at=to_datetime(meta["date"], "date") if meta.get("date") else None,
+        updated_at=to_datetime(meta["updated"], "updated") if meta.get("updated") else None,
+        category=str(category).strip() if category else DEFAULT_CATEGORY,
+        category_given=bool(category),
+        tags=to_tags(meta.get("tags")),
+        summary=str(meta.get("summary") or ""),
+        draft=to_bool(meta.get("draft", False), "draft"),
+        author=str(meta.get("author") or "").strip(),
+        extra={k: json_safe(v) for k, v in meta.items() if k not in (*KNOWN_KEYS, "categories")},
+    )
+
+
+def load_categories_file(path: Path) -> None:
+    """Category descriptions and order travel in the folder's _categories.yml."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of categories")
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise NoteFileError(f"every category needs a 'name': {entry!r}")
+        category = Category.objects.filter(name=entry["name"]).first() or Category(
+            name=entry["name"]
+        )
+        category.slug = entry.get("slug") or category.slug
+        category.description = entry.get("description", category.description) or ""
+        category.order = int(entry.get("order", category.order) or 0)
+        category.save()
+
+
+def find_note_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Expand folders; returns (categories files, note files), each sorted."""
+    categories: list[Path] = []
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            if (path / CATEGORIES_FILE).is_file():
+                categories.append(path / CATEGORIES_FILE)
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.suffix in {".md", ".markdown"} and p.name != "_index.md" and p.is_file()
+            )
+        else:
+            files.append(path)
+    return categories, files
+
+
+def import_paths(paths: list[Path]) -> ImportReport:
+    report = ImportReport()
+    categories_files, files = find_note_files(paths)
+    for path in categories_files:
+        try:
+            with transaction.atomic():
+                load_categories_file(path)
+        except (NoteFileError, yaml.YAMLError, ValueError) as exc:
+            report.errors.append((path, str(exc)))
+    for path in files:
+        if not path.exists():
+            report.errors.append((path, "no such file or folder"))
+            continue
+        try:
+            note_file = read_note_file(path)
+            with transaction.atomic():
+                created = save_note_file(note_file, report)
+        except NoteFileError as exc:
+            report.errors.append((path, str(exc)))
+            continue
+        (report.created if created else report.updated).append(note_file.slug)
+    return report
+
+
+def save_note_file(data: NoteFile, report: ImportReport) -> bool:
+    if not data.category_given:
+        report.notices.append((data.path, f"no 'category': filed under '{DEFAULT_CATEGORY}'"))
+    if data.extra:
+        keys = ", ".join(sorted(data.extra))
+        report.notices.append(
+            (data.path, f"kept front-matter keys this version does not use: {keys}")
+        )
+    category = Category.objects.filter(name=data.category).first()
+    if category is None:
+        category = Category.objects.create(name=data.category)
+    note = Note.objects.filter(slug=data.slug).first()
+    created = note is None
+    if created:
+        note = Note(slug=data.slug)
+    note.title = data.title
+    note.body = data.body
+    note.summary = data.summary
+    note.category = category
+    note.status = Note.Status.DRAFT if data.draft else Note.Status.PUBLISHED
+    if data.published_at is not None:
+        note.published_at = data.published_at
+    note.extra_front_matter = data.extra
+    if data.author:
+        note.author = find_or_create_author(data.author, data.path, report)
+    note.save()
+    note.tags.set(data.tags, clear=True)
+    if data.updated_at is not None:
+        # updated_at is auto_now; an import restores the file's value after saving.
+        Note.objects.filter(pk=note.pk).update(updated_at=data.updated_at)
+        note.updated_at = data.updated_at
+    return created
+
+
+def find_or_create_author(username: str, path: Path, report: ImportReport):
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    if user is None:
+        user = user_model(**{user_model.USERNAME_FIELD: username})
+        user.set_unusable_password()
+        user.save()
+        report.notices.append((path, f"created user '{username}' (no password, not staff)"))
+    return user
+
+
+# --- Writing --------------------------------------------------------------------------
+
+
+def format_datetime(value: dt.datetime) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def note_to_text(note: Note) -> str:
+    meta: dict[str, Any] = {
+        "title": note.title,
+        "slug": note.slug,
+        "date": format_datetime(note.published_at),
+        "updated": format_datetime(note.updated_at),
+        "category": note.category.name,
+        "tags": sorted(tag.name for tag in note.tags.all()),
+    }
+    if note.summary:
+        meta["summary"] = note.summary
+    meta["draft"] = note.status == Note.Status.DRAFT
+    if note.author is not None:
+        meta["author"] = note.author.get_username()
+    meta.update(sorted(note.extra_front_matter.items()))
+    header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{header}---\n\n{note.body.strip()}\n"
+
+
+def categories_to_text() -> str:
+    entries = [
+        {"name": c.name, "slug": c.slug, "description": c.description, "order": c.order}
+        for c in Category.objects.all()
+    ]
+    return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def export_notes(directory: Path) -> int:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / CATEGORIES_FILE).write_text(categories_to_text(), encoding="utf-8")
+    count = 0
+    notes = Note.objects.select_related("category", "author").prefetch_related("tags")
+    for note in notes.order_by("slug").iterator(chunk_size=500):
+        (directory / f"{note.slug}.md").write_text(note_to_text(note), encoding="utf-8")
+        count += 1
+    return count

@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from notes.importexport import import_paths
+
+
+class Command(BaseCommand):
+    help = (
+        "Import Markdown files with YAML front matter (files or folders). Re-importing a file "
+        "updates the note with the same slug. Broken files are reported; the rest still import."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path, help="Markdown files or folders")
+
+    def handle(self, *args, paths: list[Path], **options) -> None:
+        report = import_paths(paths)
+        for path, message in report.notices:
+            self.stdout.write(f"note: {path}: {message}")
+        for path, message in report.errors:
+            self.stderr.write(self.style.ERROR(f"error: {path}: {message}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(report.created)} created, {len(report.updated)} updated, "
+                f"{len(report.errors)} failed."
+            )
+        )
+        if report.errors:
+            raise CommandError(f"{len(report.errors)} file(s) could not be imported (see above).")

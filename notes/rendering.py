@@ -1,0 +1,246 @@
+"""The one pipeline from an editor's Markdown to the HTML readers and feeds get.
+
+Everything here is pure (no database, no settings, no request): the model calls
+``render_markdown`` on save and stores the result, so pages never render Markdown
+per request, and ``manage.py rerender_notes`` replays it when the pipeline changes.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+from markdown.extensions.toc import slugify_unicode
+
+logger = logging.getLogger(__name__)
+
+# The explicit allowlist: anything Markdown (or raw HTML typed by an editor) produces
+# outside it is stripped or escaped by bleach.
+ALLOWED_TAGS = frozenset(
+    {
+        "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details",
+        "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
+        "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
+        "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+        "td", "tfoot", "th", "thead", "tr", "u", "ul",
+    }
+)  # fmt: skip
+
+ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
+    "a": ["href", "title", "class", "id", "rel", "target"],
+    "abbr": ["title"],
+    "img": ["src", "alt", "title", "width", "height", "loading"],
+    "code": ["class"],
+    "div": ["class"],
+    "span": ["class"],
+    "pre": ["class"],
+    "sup": ["id", "class"],
+    "li": ["id"],
+    "ol": ["start"],
+    "td": ["align", "colspan", "rowspan"],
+    "th": ["align", "colspan", "rowspan"],
+    "h1": ["id"],
+    "h2": ["id"],
+    "h3": ["id"],
+    "h4": ["id"],
+    "h5": ["id"],
+    "h6": ["id"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+MARKDOWN_EXTENSIONS = [
+    "extra",  # tables, fenced code, footnotes, abbreviations, attribute lists, def lists
+    "codehilite",
+    "toc",
+    "sane_lists",
+]
+MARKDOWN_EXTENSION_CONFIGS = {
+    # CSS classes, never inline styles: the stylesheet lives in static/.
+    "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True},
+    # Keeps Chinese headings readable in anchors (#注意力机制) instead of dropping them.
+    "toc": {"slugify": slugify_unicode, "toc_depth": "2-4"},
+    "extra": {"tables": {"use_align_attribute": True}},
+}
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a note stores after rendering: safe HTML plus anything the editor should hear."""
+
+    html: str
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _mark_external_links(attrs: dict, new: bool = False) -> dict:
+    """External links open in a new tab without handing the opener to the target page."""
+    href = attrs.get((None, "href"), "")
+    parts = urlsplit(href)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        attrs[(None, "target")] = "_blank"
+        attrs[(None, "rel")] = "noopener noreferrer"
+    else:
+        attrs.pop((None, "target"), None)
+    return attrs
+
+
+def _cleaner() -> bleach.Cleaner:
+    return bleach.Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[
+            lambda source: LinkifyFilter(
+                source,
+                callbacks=[_mark_external_links],
+                skip_tags={"pre", "code"},
+                parse_email=False,
+            )
+        ],
+    )
+
+
+def sanitize_html(raw_html: str) -> str:
+    """The last step of every rendering: only allowlisted tags, attributes and URL schemes."""
+    return _cleaner().clean(raw_html)
+
+
+def normalize_source(source: str) -> str:
+    """Browsers submit textareas with CRLF; store and render one line-ending style."""
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def render_markdown(source: str) -> RenderResult:
+    """Render an editor's Markdown to sanitized HTML.
+
+    Never raises for any input: a failure inside the Markdown stage falls back to the
+    escaped source in a <pre>, so the reader sees the text and the editor gets a warning.
+    """
+    source = normalize_source(source or "")
+    warnings: list[str] = []
+    md = markdown.Markdown(
+        extensions=MARKDOWN_EXTENSIONS,
+        extension_configs=MARKDOWN_EXTENSION_CONFIGS,
+        output_format="html",
+    )
+    try:
+        raw = md.convert(source)
+    except Exception as exc:
+        logger.exception("Markdown rendering failed; falling back to plain text")
+        warnings.append(
+            f"Markdown could not be rendered ({exc.__class__.__name__}); "
+            "the text is shown unformatted."
+        )
+        raw = f"<pre>{html.escape(source)}</pre>"
+    return RenderResult(html=sanitize_html(raw), warnings=tuple(warnings))
+
+
+# --- Excerpts -------------------------------------------------------------------------
+
+_SKIPPED_TAGS = {
+    "pre",
+    "table",
+    "script",
+    "style",
+    "math",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+}
+_BLOCK_TAGS = {"p", "li", "blockquote", "dd", "dt", "div", "br", "ul", "ol", "dl"}
+_VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr"}
+_SENTENCE_END = re.compile(r"[。！？!?](?=\s|$)|[。！？]|\.(?=\s)")
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the prose of rendered HTML, leaving out code, tables, math and footnotes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip_depth = 0
+        self._stack: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_TAGS:
+            if tag == "br":
+                self.parts.append(" ")
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        # Footnote markers and the footnote list ("footnote", "footnote-ref") are not prose.
+        skip = tag in _SKIPPED_TAGS or any(c.startswith("footnote") for c in classes)
+        self._stack.append((tag, skip))
+        if skip:
+            self._skip_depth += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        # Pop up to the matching tag so stray end tags cannot unbalance the skip counter.
+        for index in range(len(self._stack) - 1, -1, -1):
+            if self._stack[index][0] == tag:
+                for _, skip in self._stack[index:]:
+                    if skip:
+                        self._skip_depth -= 1
+                del self._stack[index:]
+                break
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip_depth:
+            self.parts.append(data)
+
+
+def plain_text(rendered_html: str) -> str:
+    """The readable prose of rendered HTML, whitespace collapsed."""
+    extractor = _TextExtractor()
+    extractor.feed(rendered_html)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
+
+
+def _is_word_char(char: str) -> bool:
+    # ASCII letters and digits form words that must not be cut; each CJK character is a
+    # word of its own, so a cut next to one is always on a boundary.
+    return char.isascii() and (char.isalnum() or char in "'-_")
+
+
+def truncate_text(text: str, limit: int = 180, minimum: int = 120) -> str:
+    """Shorten text to at most ``limit`` characters (plus an ellipsis).
+
+    Prefers the end of a sentence between ``minimum`` and ``limit``; otherwise cuts on a
+    character boundary for Chinese and on a word boundary for English.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    sentence_end = max(
+        (m.end() for m in _SENTENCE_END.finditer(window) if m.end() >= minimum), default=0
+    )
+    if sentence_end:
+        return window[:sentence_end].rstrip() + "…"
+    cut = limit
+    while cut > 0 and _is_word_char(text[cut - 1]) and _is_word_char(text[cut]):
+        cut -= 1
+    if cut == 0:  # one enormous token (a URL, say): a hard cut is the only option
+        cut = limit
+    return text[:cut].rstrip(" ,;:，、；：（(").rstrip() + "…"
+
+
+def make_excerpt(rendered_html: str, limit: int = 180, minimum: int = 120) -> str:
+    """Plain-text excerpt of a rendered note, safe to show anywhere (it holds no markup)."""
+    return truncate_text(plain_text(rendered_html), limit=limit, minimum=minimum)

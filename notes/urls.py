@@ -1,0 +1,22 @@
+from django.urls import path, register_converter
+
+from notes import feeds, views
+from notes.converters import UnicodeSlugConverter
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+app_name = "notes"
+
+urlpatterns = [
+    path("", views.NoteListView.as_view(), name="list"),
+    path("notes/<uslug:slug>/", views.NoteDetailView.as_view(), name="detail"),
+    path("preview/<int:pk>/", views.NotePreviewView.as_view(), name="preview"),
+    path("category/<uslug:slug>/", views.CategoryNoteListView.as_view(), name="category"),
+    path("tag/<uslug:slug>/", views.TagNoteListView.as_view(), name="tag"),
+    path("feed/", feeds.LatestNotesFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestNotesAtomFeed(), name="feed-atom"),
+    path("category/<uslug:slug>/feed/", feeds.CategoryFeed(), name="category-feed"),
+    path("category/<uslug:slug>/feed/atom/", feeds.CategoryAtomFeed(), name="category-feed-atom"),
+    path("tag/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
+    path("tag/<uslug:slug>/feed/atom/", feeds.TagAtomFeed(), name="tag-feed-atom"),
+]

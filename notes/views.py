@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from notes.models import Category, Note
+
+
+def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
+    """The <link rel="alternate"> entries a page advertises to feed readers."""
+    return [
+        {"title": f"{title} (RSS)", "type": "application/rss+xml", "url": rss_url},
+        {"title": f"{title} (Atom)", "type": "application/atom+xml", "url": atom_url},
+    ]
+
+
+class PublishedNotesMixin:
+    """Public views only ever see what ``Note.objects.published()`` lets through."""
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return Note.objects.published()
+
+
+class NoteListView(PublishedNotesMixin, ListView):
+    model = Note
+    paginate_by = settings.NOTES_PER_PAGE
+    context_object_name = "notes"
+    # The RSS and Atom feeds of this list, linked from <head>; subclasses name their own.
+    feed_url_names = ("notes:feed", "notes:feed-atom")
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return super().get_queryset().for_listing()
+
+    def feed_url_kwargs(self) -> dict:
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rss, atom = (reverse(name, kwargs=self.feed_url_kwargs()) for name in self.feed_url_names)
+        context["feeds"] = feed_links(self.get_feed_title(), rss, atom)
+        page = context["page_obj"]
+        context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        return context
+
+    def get_feed_title(self) -> str:
+        return settings.SITE_NAME
+
+
+class CategoryNoteListView(NoteListView):
+    template_name = "notes/category_detail.html"
+    feed_url_names = ("notes:category-feed", "notes:category-feed-atom")
+
+    def get_queryset(self) -> QuerySet[Note]:
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(category=self.category)
+
+    def feed_url_kwargs(self) -> dict:
+        return {"slug": self.category.slug}
+
+    def get_feed_title(self) -> str:
+        return f"{self.category.name} · {settings.SITE_NAME}"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            category=self.category, current_category_slug=self.category.slug, **kwargs
+        )
+
+
+class TagNoteListView(NoteListView):
+    template_name = "notes/tag_detail.html"
+    feed_url_names = ("notes:tag-feed", "notes:tag-feed-atom")
+    # A tag used only on drafts must not reveal itself: no published note, no page.
+    allow_empty = False
+
+    def get_queryset(self) -> QuerySet[Note]:
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def feed_url_kwargs(self) -> dict:
+        return {"slug": self.tag.slug}
+
+    def get_feed_title(self) -> str:
+        return f"#{self.tag.name} · {settings.SITE_NAME}"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class NoteDetailView(PublishedNotesMixin, DetailView):
+    model = Note
+    context_object_name = "note"
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return super().get_queryset().select_related("category", "author")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        note = self.object
+        neighbours = Note.objects.published().only("title", "slug", "published_at")
+        context["previous_note"] = (
+            neighbours.filter(note.neighbours_filter(newer=False)).order_by(*Note._meta.ordering)
+        ).first()
+        context["next_note"] = (
+            neighbours.filter(note.neighbours_filter(newer=True)).order_by("published_at", "id")
+        ).first()
+        context["tags"] = list(note.tags.all())
+        return context
+
+
+@method_decorator([staff_member_required, never_cache], name="dispatch")
+class NotePreviewView(DetailView):
+    """Staff see any note, draft or scheduled, exactly as readers will; never cached or indexed."""
+
+    model = Note
+    context_object_name = "note"
+    template_name = "notes/note_detail.html"
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return Note.objects.select_related("category", "author")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["preview"] = True
+        context["tags"] = list(self.object.tags.all())
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
