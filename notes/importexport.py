@@ -15,9 +15,12 @@ from typing import Any
 import frontmatter
 import yaml
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from taggit.models import Tag
 
 from notes.models import Category, Note, make_slug
 
@@ -50,9 +53,12 @@ def to_datetime(value: Any, key: str) -> dt.datetime:
         result = dt.datetime.combine(value, dt.time())
     elif isinstance(value, str):
         text = value.strip()
-        parsed = parse_datetime(text)
-        if parsed is None and (day := parse_date(text)) is not None:
-            parsed = dt.datetime.combine(day, dt.time())
+        try:
+            parsed = parse_datetime(text)
+            if parsed is None and (day := parse_date(text)) is not None:
+                parsed = dt.datetime.combine(day, dt.time())
+        except ValueError:  # well formed but impossible, e.g. "2026-02-30"
+            parsed = None
         if parsed is None:
             raise NoteFileError(f"'{key}' is not a date: {value!r}")
         result = parsed
@@ -68,9 +74,14 @@ def to_tags(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         value = value.split(",")
-    if not isinstance(value, list):
+    # A nested list or mapping is a mistake, not a tag named "['a', 'b']".
+    if not isinstance(value, list) or any(isinstance(tag, list | dict) for tag in value):
         raise NoteFileError(f"'tags' must be a list or a comma-separated string, not {value!r}")
-    return [str(tag).strip() for tag in value if str(tag).strip()]
+    tags = [str(tag).strip() for tag in value if str(tag).strip()]
+    limit = Tag._meta.get_field("name").max_length
+    if too_long := [tag for tag in tags if len(tag) > limit]:
+        raise NoteFileError(f"'tags' longer than {limit} characters: {too_long[0][:40]}…")
+    return tags
 
 
 def to_bool(value: Any, key: str) -> bool:
@@ -115,25 +126,45 @@ class NoteFile:
     extra: dict[str, Any]
 
 
+def _field_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
 def read_note_file(path: Path) -> NoteFile:
     try:
-        post = frontmatter.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (Windows editors write one) would otherwise hide the
+        # opening "---", and the file would be reported as having no title.
+        post = frontmatter.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise NoteFileError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except yaml.YAMLError as exc:
         raise NoteFileError(f"the front matter is not valid YAML: {exc}") from exc
+    except ValueError as exc:  # YAML that parses but cannot be built, e.g. date: 2026-13-45
+        raise NoteFileError(f"the front matter has an impossible value: {exc}") from exc
     meta = post.metadata
     if not isinstance(meta, dict):
         raise NoteFileError("the front matter must be a mapping of keys to values")
     title = str(meta.get("title") or "").strip()
     if not title:
         raise NoteFileError("the front matter has no 'title'")
-    slug = make_slug(str(meta["slug"])) if meta.get("slug") else slug_from_path(path)
+    # Checked here so the file is reported the same way on every database (SQLite does not
+    # enforce lengths; PostgreSQL would fail the save).
+    if len(title) > _field_length(Note, "title"):
+        raise NoteFileError(f"'title' is longer than {_field_length(Note, 'title')} characters")
+    slug = _given_slug(str(meta["slug"])) if meta.get("slug") else slug_from_path(path)
     if not slug:
         raise NoteFileError("no usable slug: give one with 'slug:'")
     category = meta.get("category")
     if category is None and isinstance(meta.get("categories"), list) and meta["categories"]:
         category = meta["categories"][0]
+    if category and len(str(category).strip()) > _field_length(Category, "name"):
+        raise NoteFileError(
+            f"'category' is longer than {_field_length(Category, 'name')} characters"
+        )
+    author = str(meta.get("author") or "").strip()
+    user_model = get_user_model()
+    if len(author) > _field_length(user_model, user_model.USERNAME_FIELD):
+        raise NoteFileError("'author' is longer than a user name may be")
     return NoteFile(
         path=path,
         title=title,
@@ -146,9 +177,23 @@ def read_note_file(path: Path) -> NoteFile:
         tags=to_tags(meta.get("tags")),
         summary=str(meta.get("summary") or ""),
         draft=to_bool(meta.get("draft", False), "draft"),
-        author=str(meta.get("author") or "").strip(),
+        author=author,
         extra={k: json_safe(v) for k, v in meta.items() if k not in (*KNOWN_KEYS, "categories")},
     )
+
+
+def _given_slug(text: str) -> str:
+    """A slug from the front matter is the note's URL: keep it when it is already valid.
+
+    Re-slugifying would lowercase "LoRA" (which the admin accepts), so a restored backup
+    would change the note's URL and a re-import would create a second note.
+    """
+    text = text.strip()
+    try:
+        validate_unicode_slug(text)
+    except ValidationError:
+        return make_slug(text)
+    return text[: _field_length(Note, "slug")]
 
 
 def load_categories_file(path: Path) -> None:
@@ -195,6 +240,8 @@ def import_paths(paths: list[Path]) -> ImportReport:
                 load_categories_file(path)
         except (NoteFileError, yaml.YAMLError, ValueError) as exc:
             report.errors.append((path, str(exc)))
+        except DatabaseError as exc:  # e.g. a negative order, a slug another category has
+            report.errors.append((path, f"could not be saved: {exc}"))
     for path in files:
         if not path.exists():
             report.errors.append((path, "no such file or folder"))
@@ -205,6 +252,11 @@ def import_paths(paths: list[Path]) -> ImportReport:
                 created = save_note_file(note_file, report)
         except NoteFileError as exc:
             report.errors.append((path, str(exc)))
+            continue
+        except DatabaseError as exc:
+            # The file's own transaction is rolled back; one bad file (say, an author name longer
+            # than PostgreSQL allows) must not stop the rest of the import.
+            report.errors.append((path, f"could not be saved: {exc}"))
             continue
         (report.created if created else report.updated).append(note_file.slug)
     return report

@@ -82,7 +82,8 @@ def _mark_external_links(attrs: dict, new: bool = False) -> dict:
     """External links open in a new tab without handing the opener to the target page."""
     href = attrs.get((None, "href"), "")
     parts = urlsplit(href)
-    if parts.scheme in {"http", "https"} and parts.netloc:
+    # A protocol-relative link (//example.org/x) has no scheme but is just as external.
+    if parts.scheme in {"", "http", "https"} and parts.netloc:
         attrs[(None, "target")] = "_blank"
         attrs[(None, "rel")] = "noopener noreferrer"
     else:
@@ -108,14 +109,30 @@ def _cleaner() -> bleach.Cleaner:
     )
 
 
+# bleach strips a disallowed tag but keeps its text, so without this the code inside a
+# <script> or the rules inside a <style> an editor pasted would show up as prose on the page.
+# Escaped text (code blocks, code spans) never matches; bleach still does the sanitizing.
+# Only closed elements are removed, so a stray "<script" can never swallow the rest of a note.
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+
+
 def sanitize_html(raw_html: str) -> str:
     """The last step of every rendering: only allowlisted tags, attributes and URL schemes."""
-    return _cleaner().clean(raw_html)
+    return _cleaner().clean(_SCRIPT_OR_STYLE.sub("", raw_html))
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def normalize_source(source: str) -> str:
-    """Browsers submit textareas with CRLF; store and render one line-ending style."""
-    return source.replace("\r\n", "\n").replace("\r", "\n")
+    """Browsers submit textareas with CRLF; store and render one line-ending style.
+
+    Also drops NUL (PostgreSQL text cannot hold it) and replaces lone surrogates with
+    U+FFFD (no database driver, response or file can encode them as UTF-8), so any text
+    that reaches a note can be saved, rendered and exported.
+    """
+    source = source.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return _LONE_SURROGATE.sub("\ufffd", source)
 
 
 def render_markdown(source: str) -> RenderResult:

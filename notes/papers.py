@@ -1,0 +1,104 @@
+"""Paper identifiers and citations: pure functions, no database."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# New-style ids (2106.09685, 1706.03762v7) and old-style ones (hep-th/9901001, math.GT/0309136).
+_ARXIV_NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+_ARXIV_OLD = re.compile(r"(?P<id>[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
+_ARXIV_PREFIX = re.compile(
+    r"^\s*(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)", re.IGNORECASE
+)
+
+
+def normalize_arxiv(value: str) -> str:
+    """One id per paper: ``arXiv:2106.09685v2``, ``https://arxiv.org/abs/2106.09685`` and
+    ``2106.09685`` are the same paper, so they all give ``2106.09685``. Returns "" when the value
+    is not an arXiv id at all."""
+    text = _ARXIV_PREFIX.sub("", (value or "").strip())
+    text = text.removesuffix(".pdf").strip("/ ")
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        match = pattern.fullmatch(text)
+        if match:
+            return match.group("id").lower() if pattern is _ARXIV_NEW else match.group("id")
+    return ""
+
+
+def arxiv_from_url(url: str) -> str:
+    """An arXiv id hidden in a paper URL, so a paper given only by URL still matches."""
+    if re.search(r"arxiv\.org/(?:abs|pdf|html)/", url or "", re.IGNORECASE):
+        return normalize_arxiv(url)
+    return ""
+
+
+def normalize_doi(value: str) -> str:
+    """DOIs are case-insensitive; strip resolver prefixes so one paper has one DOI."""
+    text = (value or "").strip()
+    text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.IGNORECASE)
+    return text.lower() if text.startswith("10.") else ""
+
+
+def split_authors(value: str | Iterable[str]) -> list[str]:
+    """Authors as a list, from a YAML list or a text of one name per line / separated by ';'."""
+    if isinstance(value, str):
+        parts = re.split(r"[\n;]+", value)
+    else:
+        parts = [str(item) for item in value]
+    return [" ".join(part.split()) for part in parts if part.strip()]
+
+
+def _ascii_word(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return re.sub(r"[^A-Za-z0-9]", "", decomposed.encode("ascii", "ignore").decode())
+
+
+def bibtex_key(authors: list[str], year: int | None, title: str) -> str:
+    """``hu2022lora``: first author's family name, year, first real word of the title."""
+    family = _ascii_word(authors[0].split()[-1]).lower() if authors else "anon"
+    stop = {"a", "an", "the", "on", "of", "for", "and", "to", "in", "towards", "toward"}
+    words = [_ascii_word(word).lower() for word in title.split()]
+    first = next((word for word in words if word and word not in stop), "paper")
+    return f"{family or 'anon'}{year or ''}{first}"
+
+
+def _bibtex_escape(value: str) -> str:
+    # Braces protect capitalisation (BERT, LoRA) and special characters keep BibTeX parsing.
+    escaped = value.replace("\\", r"\textbackslash{}")
+    for char in "&%$#_":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped.replace("{", r"\{").replace("}", r"\}")
+
+
+def to_bibtex(
+    *,
+    title: str,
+    authors: list[str],
+    year: int | None,
+    venue: str = "",
+    url: str = "",
+    doi: str = "",
+    arxiv: str = "",
+) -> str:
+    """A BibTeX entry: @article for arXiv-only papers, @inproceedings when a venue is known."""
+    fields: list[tuple[str, str]] = [("title", "{" + _bibtex_escape(title) + "}")]
+    if authors:
+        fields.append(("author", _bibtex_escape(" and ".join(authors))))
+    if venue:
+        fields.append(("booktitle", _bibtex_escape(venue)))
+    elif arxiv:
+        fields.append(("journal", f"arXiv preprint arXiv:{arxiv}"))
+    if year:
+        fields.append(("year", str(year)))
+    if arxiv:
+        fields += [("eprint", arxiv), ("archivePrefix", "arXiv")]
+    if doi:
+        fields.append(("doi", _bibtex_escape(doi)))
+    link = url or (f"https://arxiv.org/abs/{arxiv}" if arxiv else "")
+    if link:
+        fields.append(("url", link))
+    entry_type = "inproceedings" if venue else "article"
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@{entry_type}{{{bibtex_key(authors, year, title)},\n{body}\n}}\n"
