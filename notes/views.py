@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -38,6 +39,15 @@ class NoteListView(PublishedNotesMixin, ListView):
 
     def feed_url_kwargs(self) -> dict:
         return {}
+
+    def paginate_queryset(self, queryset, page_size):
+        # Django's ListView reads "?page=" (empty) as page 1 and "?page=last" as the last
+        # page, so one list would answer at several addresses. Pagination links only ever
+        # write plain numbers: anything else is a 404, like "?page=abc" already is.
+        page = self.request.GET.get(self.page_kwarg)
+        if page is not None and not (page.isascii() and page.isdigit()):
+            raise Http404("A page number is a whole number.")
+        return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,0 +1,124 @@
+"""Small helpers that create categories and notes for tests.
+
+Plain functions over the real models (no factory library): every note goes through
+``Note.save()``, so its body is rendered exactly as in production.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from notes.models import Category, Note
+
+_sequence = itertools.count(1)
+
+# A body with the constructs the pages and feeds must carry through: a heading, a code
+# block, a table, a root-relative link and image, and an external link.
+RICH_BODY = """\
+## 方法 Method
+
+The note explains scaled dot-product attention.
+
+```python
+def attention(q, k, v):
+    return softmax(q @ k.T) @ v
+```
+
+| Model | Params |
+| ----- | ------ |
+| GPT-2 | 1.5B   |
+
+See [the previous note](/notes/previous-note/) and the figure:
+
+![Attention figure](/media/figures/attention.png)
+
+Paper: [arXiv](https://arxiv.org/abs/1706.03762).
+"""
+
+
+def make_category(name: str | None = None, **fields) -> Category:
+    """A category; its name is unique unless given, its slug made from the name."""
+    if name is None:
+        name = f"Category {next(_sequence)}"
+    return Category.objects.create(name=name, **fields)
+
+
+def make_note(
+    title: str | None = None,
+    *,
+    category: Category | None = None,
+    tags: Iterable[str] = (),
+    status: str = Note.Status.PUBLISHED,
+    published_at: datetime | None = None,
+    body: str | None = None,
+    **fields,
+) -> Note:
+    """A note, published a day ago unless told otherwise, with the given tag names."""
+    number = next(_sequence)
+    if title is None:
+        title = f"Note {number}"
+    if category is None:
+        category = make_category()
+    if published_at is None:
+        published_at = timezone.now() - timedelta(days=1)
+    if body is None:
+        body = f"Body of {title}. It discusses an idea worth summarising."
+    note = Note.objects.create(
+        title=title,
+        category=category,
+        status=status,
+        published_at=published_at,
+        body=body,
+        **fields,
+    )
+    tags = list(tags)
+    if tags:
+        note.tags.add(*tags)
+    return note
+
+
+def make_notes(
+    count: int,
+    *,
+    category: Category | None = None,
+    tags: Iterable[str] = (),
+    newest: datetime | None = None,
+    prefix: str = "Note",
+    **fields,
+) -> list[Note]:
+    """``count`` published notes one hour apart, returned newest first.
+
+    Titles are zero-padded ("Note 007") so no title is a substring of another.
+    """
+    if category is None:
+        category = make_category()
+    if newest is None:
+        newest = timezone.now() - timedelta(hours=1)
+    tags = list(tags)
+    return [
+        make_note(
+            f"{prefix} {index:03d}",
+            category=category,
+            tags=tags,
+            published_at=newest - timedelta(hours=index),
+            **fields,
+        )
+        for index in range(count)
+    ]
+
+
+def draft_and_scheduled(category: Category, tags: Iterable[str] = ()) -> tuple[Note, Note]:
+    """A draft and a scheduled note (published, dated tomorrow) no reader may see yet."""
+    tags = list(tags)
+    draft = make_note("Secret draft note", category=category, tags=tags, status=Note.Status.DRAFT)
+    scheduled = make_note(
+        "Scheduled future note",
+        category=category,
+        tags=tags,
+        published_at=timezone.now() + timedelta(days=1),
+    )
+    return draft, scheduled

@@ -1,0 +1,232 @@
+"""The RSS and Atom feeds as a feed reader parses them (with feedparser)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from notes.models import Note
+from tests.factories import RICH_BODY, draft_and_scheduled, make_category, make_note, make_notes
+
+CHINESE_TAG = "微调"
+
+
+def parse(response) -> feedparser.FeedParserDict:
+    """The feed as served: feedparser neither resolves relative URLs nor sanitizes HTML."""
+    return feedparser.parse(response.content, resolve_relative_uris=False, sanitize_html=False)
+
+
+def entry_content(entry) -> dict:
+    """The full-content element of an entry (content:encoded in RSS, <content> in Atom)."""
+    assert len(entry.content) == 1, f"expected one content element, got {len(entry.content)}"
+    return entry.content[0]
+
+
+class FeedTests(TestCase):
+    """25 notes in one category, all tagged 微调, plus two older notes elsewhere."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.author = get_user_model().objects.create_user("ann", first_name="Ann", last_name="Lee")
+        cls.category = make_category("大模型 LLM", description="大语言模型论文。")
+        cls.other_category = make_category("强化学习 RL")
+        cls.notes = make_notes(25, category=cls.category, tags=[CHINESE_TAG], prefix="LLM")
+        # The newest note carries the rich body, an author and a second tag.
+        cls.rich = cls.notes[0]
+        cls.rich.body = RICH_BODY
+        cls.rich.author = cls.author
+        cls.rich.save()
+        cls.rich.tags.add("PEFT")
+        cls.older = make_notes(
+            2,
+            category=cls.other_category,
+            tags=["其他"],
+            newest=cls.notes[-1].published_at - timedelta(days=1),
+            prefix="RL",
+        )
+        cls.hidden = draft_and_scheduled(cls.category, tags=[CHINESE_TAG])
+        make_note("Draft only", category=cls.category, tags=["草稿专用"], status=Note.Status.DRAFT)
+
+    @classmethod
+    def feed_urls(cls) -> dict[str, str]:
+        category, tag = cls.category.slug, CHINESE_TAG
+        return {
+            "site rss": reverse("notes:feed"),
+            "site atom": reverse("notes:feed-atom"),
+            "category rss": reverse("notes:category-feed", args=[category]),
+            "category atom": reverse("notes:category-feed-atom", args=[category]),
+            "tag rss": reverse("notes:tag-feed", args=[tag]),
+            "tag atom": reverse("notes:tag-feed-atom", args=[tag]),
+        }
+
+    def get_feed(self, url: str) -> feedparser.FeedParserDict:
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        return parse(response)
+
+    def entry_for(self, feed, note: Note) -> feedparser.FeedParserDict:
+        url = "http://testserver" + note.get_absolute_url()
+        matching = [entry for entry in feed.entries if entry.link == url]
+        self.assertEqual(len(matching), 1)
+        return matching[0]
+
+    def rich_entry(self, feed) -> feedparser.FeedParserDict:
+        return self.entry_for(feed, self.rich)
+
+    def test_every_feed_parses_without_errors(self) -> None:
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                self.assertEqual(feed.bozo, 0, feed.get("bozo_exception"))
+
+    def test_feeds_are_served_as_rss_and_atom(self) -> None:
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                expected = "application/atom+xml" if "atom" in name else "application/rss+xml"
+                self.assertTrue(self.client.get(url)["Content-Type"].startswith(expected))
+
+    def test_every_feed_holds_the_twenty_newest_public_notes_newest_first(self) -> None:
+        """All 25 notes are in the category and the tag, and newer than the other two."""
+        expected = [n.title for n in self.notes[: settings.FEED_ITEMS]]
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                self.assertEqual([entry.title for entry in feed.entries], expected)
+
+    def test_other_category_feed_holds_only_its_notes(self) -> None:
+        url = reverse("notes:category-feed", args=[self.other_category.slug])
+        feed = parse(self.client.get(url))
+        self.assertEqual([entry.title for entry in feed.entries], [n.title for n in self.older])
+
+    def test_drafts_and_scheduled_notes_are_in_no_feed(self) -> None:
+        hidden_titles = {note.title for note in self.hidden}
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                self.assertFalse(hidden_titles & {entry.title for entry in feed.entries})
+
+    def test_entries_carry_the_full_rendered_body_as_html(self) -> None:
+        """Not just the excerpt: the highlighted code block and the table are there."""
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                content = entry_content(self.rich_entry(feed))
+                self.assertEqual(content.type, "text/html")
+                self.assertIn('<span class="nf">attention</span>', content.value)
+                self.assertIn("<th>Model</th>", content.value)
+                self.assertIn("<td>GPT-2</td>", content.value)
+
+    def test_atom_content_element_declares_html(self) -> None:
+        response = self.client.get(reverse("notes:feed-atom"))
+        self.assertContains(response, '<content type="html">')
+
+    def test_rss_uses_content_encoded(self) -> None:
+        response = self.client.get(reverse("notes:feed"))
+        self.assertContains(response, "<content:encoded>")
+        self.assertContains(response, 'xmlns:content="http://purl.org/rss/1.0/modules/content/"')
+
+    def test_links_and_images_in_content_are_absolute(self) -> None:
+        """Feed readers have no page to resolve "/media/..." against."""
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                value = entry_content(self.rich_entry(feed)).value
+                self.assertIn('href="http://testserver/notes/previous-note/"', value)
+                self.assertIn('src="http://testserver/media/figures/attention.png"', value)
+                self.assertNotIn('="/', value)
+
+    def test_external_links_in_content_are_unchanged(self) -> None:
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                value = entry_content(self.rich_entry(feed)).value
+                self.assertIn('href="https://arxiv.org/abs/1706.03762"', value)
+
+    def test_entry_has_title_and_author(self) -> None:
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                entry = self.rich_entry(feed)
+                self.assertEqual(entry.title, self.rich.title)
+                self.assertEqual(entry.author, "Ann Lee")
+
+    def test_entry_without_author_names_the_site(self) -> None:
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                self.assertEqual(self.entry_for(feed, self.notes[1]).author, settings.SITE_NAME)
+
+    def test_entry_categories_are_the_category_and_tags(self) -> None:
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                terms = [tag.term for tag in self.rich_entry(feed).tags]
+                self.assertEqual(terms[0], self.category.name)
+                self.assertEqual(sorted(terms[1:]), sorted(["PEFT", CHINESE_TAG]))
+
+    def test_entry_published_date_is_the_publish_date(self) -> None:
+        expected = self.rich.published_at.astimezone(UTC).replace(microsecond=0)
+        for name, url in self.feed_urls().items():
+            with self.subTest(feed=name):
+                feed = self.get_feed(url)
+                parsed = self.rich_entry(feed).published_parsed
+                published = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+                self.assertEqual(published, expected)
+
+    def test_unknown_category_or_tag_feed_is_404(self) -> None:
+        for name in ("category-feed", "category-feed-atom", "tag-feed", "tag-feed-atom"):
+            with self.subTest(feed=name):
+                response = self.client.get(reverse(f"notes:{name}", args=["no-such-slug"]))
+                self.assertEqual(response.status_code, 404)
+
+    def test_feed_of_a_tag_used_only_by_drafts_is_404(self) -> None:
+        for name in ("tag-feed", "tag-feed-atom"):
+            with self.subTest(feed=name):
+                response = self.client.get(reverse(f"notes:{name}", args=["草稿专用"]))
+                self.assertEqual(response.status_code, 404)
+
+
+class FeedQueryCountTests(TestCase):
+    """A feed runs a fixed number of queries for 3 notes or 25, each with several tags."""
+
+    SITE_QUERIES = 2  # notes (with category and author), their tags
+    CATEGORY_QUERIES = 3  # the category, then as the site feed
+    TAG_QUERIES = 4  # the tag, whether it has any public note, then as the site feed
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("大模型 LLM")
+        cls.notes = make_notes(
+            25, category=cls.category, tags=[CHINESE_TAG, "PEFT", "LoRA"], prefix="Feed"
+        )
+        cls.kept = cls.notes[5:8]
+
+    def assert_constant_queries(self, url: str, expected: int) -> None:
+        with CaptureQueriesContext(connection) as with_many:
+            many = parse(self.client.get(url))
+        self.assertEqual(len(many.entries), settings.FEED_ITEMS)
+        Note.objects.exclude(pk__in=[n.pk for n in self.kept]).update(status=Note.Status.DRAFT)
+        with CaptureQueriesContext(connection) as with_few:
+            few = parse(self.client.get(url))
+        self.assertEqual(len(few.entries), len(self.kept))
+        self.assertEqual(len(with_many), len(with_few))
+        self.assertEqual(len(with_few), expected)
+
+    def test_site_feed(self) -> None:
+        self.assert_constant_queries(reverse("notes:feed"), self.SITE_QUERIES)
+
+    def test_category_feed(self) -> None:
+        url = reverse("notes:category-feed-atom", args=[self.category.slug])
+        self.assert_constant_queries(url, self.CATEGORY_QUERIES)
+
+    def test_tag_feed(self) -> None:
+        url = reverse("notes:tag-feed", args=[CHINESE_TAG])
+        self.assert_constant_queries(url, self.TAG_QUERIES)

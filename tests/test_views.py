@@ -1,0 +1,580 @@
+"""The public pages as a reader meets them: lists, a note, categories, tags, errors, preview."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from notes.models import Note
+from tests.factories import RICH_BODY, draft_and_scheduled, make_category, make_note, make_notes
+
+PER_PAGE = settings.NOTES_PER_PAGE
+
+
+# --- Reading the HTML ---------------------------------------------------------------
+
+
+class _ElementCollector(HTMLParser):
+    """Collects every <a> (attributes and text) and every <link> in a piece of HTML."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.anchors: list[dict[str, str]] = []
+        self.links: list[dict[str, str]] = []
+        self._open_anchor: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "a":
+            self._open_anchor = {**attributes, "text": ""}
+            self.anchors.append(self._open_anchor)
+        elif tag == "link":
+            self.links.append(attributes)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._open_anchor = None
+
+    def handle_data(self, data: str) -> None:
+        if self._open_anchor is not None:
+            self._open_anchor["text"] += data
+
+
+def collect(html: str) -> _ElementCollector:
+    collector = _ElementCollector()
+    collector.feed(html)
+    collector.close()
+    return collector
+
+
+def content_of(response) -> str:
+    return response.content.decode()
+
+
+def head_of(response) -> str:
+    match = re.search(r"<head>(.*?)</head>", content_of(response), re.DOTALL)
+    assert match, "the page has no <head>"
+    return match.group(1)
+
+
+def alternate_feeds(response) -> dict[str, str]:
+    """{type: href} of the <link rel="alternate"> feed links in <head>."""
+    return {
+        link["type"]: link["href"]
+        for link in collect(head_of(response)).links
+        if link.get("rel") == "alternate"
+    }
+
+
+def listed_titles(response) -> list[str]:
+    """Titles of the note items on a list page, in page order."""
+    return re.findall(
+        r'<h2 class="note-item-title"><a href="[^"]*">([^<]*)</a></h2>', content_of(response)
+    )
+
+
+def note_item(response, note: Note) -> str:
+    """The HTML of the list item showing ``note``."""
+    items = re.findall(r'<article class="note-item">.*?</article>', content_of(response), re.DOTALL)
+    matching = [item for item in items if f'href="{note.get_absolute_url()}"' in item]
+    assert len(matching) == 1, f"expected one list item for {note.title!r}, found {len(matching)}"
+    return matching[0]
+
+
+def pagination_anchors(response) -> list[dict[str, str]]:
+    match = re.search(r'<nav class="pagination".*?</nav>', content_of(response), re.DOTALL)
+    assert match, "the page has no pagination"
+    return collect(match.group(0)).anchors
+
+
+def rel_hrefs(response, rel: str) -> list[str]:
+    return [a["href"] for a in pagination_anchors(response) if a.get("rel") == rel]
+
+
+def labelled_hrefs(response, label: str) -> list[str]:
+    return [a["href"] for a in pagination_anchors(response) if label in a.get("aria-label", "")]
+
+
+class FriendlyNotFoundMixin:
+    def assert_friendly_404(self, response) -> None:
+        """The site's own 404 page: its design (header, navigation) and a way back home."""
+        self.assertEqual(response.status_code, 404)
+        self.assertTemplateUsed(response, "404.html")
+        html = content_of(response)
+        self.assertIn('<header class="site-header">', html)
+        self.assertIn('<nav class="site-nav"', html)
+        home = reverse("notes:list")
+        self.assertIn(home, [a["href"] for a in collect(html).anchors if "Back" in a["text"]])
+
+
+# --- The home page ------------------------------------------------------------------
+
+
+class NoteListPageTests(FriendlyNotFoundMixin, TestCase):
+    """45 published notes make three pages: 20, 20 and 5."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("生成模型 Generative", description="扩散模型与生成对抗网络。")
+        cls.notes = make_notes(2 * PER_PAGE + 5, category=cls.category)
+        cls.newest = cls.notes[0]
+        cls.newest.tags.add("注意力", "Transformer")
+        cls.draft, cls.scheduled = draft_and_scheduled(cls.category)
+
+    def test_first_page_lists_published_notes_newest_first(self) -> None:
+        response = self.client.get(reverse("notes:list"))
+        self.assertEqual(listed_titles(response), [n.title for n in self.notes[:PER_PAGE]])
+
+    def test_pages_hold_twenty_notes_and_the_rest_on_the_last_page(self) -> None:
+        second = self.client.get(reverse("notes:list"), {"page": 2})
+        last = self.client.get(reverse("notes:list"), {"page": 3})
+        self.assertEqual(listed_titles(second), [n.title for n in self.notes[PER_PAGE:40]])
+        self.assertEqual(listed_titles(last), [n.title for n in self.notes[40:]])
+
+    def test_item_shows_title_link_excerpt_category_tags_and_date(self) -> None:
+        response = self.client.get(reverse("notes:list"))
+        item = note_item(response, self.newest)
+        anchors = {a["text"]: a for a in collect(item).anchors}
+        self.assertEqual(anchors[self.newest.title]["href"], self.newest.get_absolute_url())
+        self.assertIn(self.newest.excerpt, item)
+        self.assertTrue(self.newest.excerpt)
+        category_link = anchors[self.category.name]
+        self.assertEqual(
+            category_link["href"], reverse("notes:category", args=[self.category.slug])
+        )
+        self.assertEqual(category_link["class"], "category-label")
+        for tag in self.newest.tags.all():
+            self.assertEqual(anchors[f"#{tag.name}"]["href"], reverse("notes:tag", args=[tag.slug]))
+        published = timezone.localtime(self.newest.published_at)
+        self.assertInHTML(
+            f'<time datetime="{published.isoformat()}">{published.date().isoformat()}</time>', item
+        )
+
+    def test_drafts_and_scheduled_notes_are_never_listed(self) -> None:
+        pages = [self.client.get(reverse("notes:list"), {"page": n}) for n in (1, 2, 3)]
+        for response in pages:
+            self.assertNotContains(response, self.draft.title)
+            self.assertNotContains(response, self.scheduled.title)
+
+    def test_first_page_links_to_next_and_last_but_not_back(self) -> None:
+        response = self.client.get(reverse("notes:list"))
+        self.assertEqual(rel_hrefs(response, "next"), ["?page=2"])
+        self.assertEqual(labelled_hrefs(response, "Last page"), ["?page=3"])
+        self.assertEqual(rel_hrefs(response, "prev"), [])
+        self.assertEqual(labelled_hrefs(response, "First page"), [])
+
+    def test_middle_page_links_to_first_previous_next_and_last(self) -> None:
+        response = self.client.get(reverse("notes:list"), {"page": 2})
+        self.assertEqual(labelled_hrefs(response, "First page"), ["?page=1"])
+        self.assertEqual(rel_hrefs(response, "prev"), ["?page=1"])
+        self.assertEqual(rel_hrefs(response, "next"), ["?page=3"])
+        self.assertEqual(labelled_hrefs(response, "Last page"), ["?page=3"])
+        self.assertInHTML('<span aria-current="page">2</span>', content_of(response))
+
+    def test_last_page_links_back_but_not_forward(self) -> None:
+        response = self.client.get(reverse("notes:list"), {"page": 3})
+        self.assertEqual(labelled_hrefs(response, "First page"), ["?page=1"])
+        self.assertEqual(rel_hrefs(response, "prev"), ["?page=2"])
+        self.assertEqual(rel_hrefs(response, "next"), [])
+        self.assertEqual(labelled_hrefs(response, "Last page"), [])
+
+    def test_head_advertises_the_site_feeds(self) -> None:
+        response = self.client.get(reverse("notes:list"))
+        self.assertEqual(
+            alternate_feeds(response),
+            {
+                "application/rss+xml": reverse("notes:feed"),
+                "application/atom+xml": reverse("notes:feed-atom"),
+            },
+        )
+
+    def test_bad_page_numbers_give_the_friendly_404(self) -> None:
+        """Crawlers and hand-edited URLs send all of these; none may be a 500 or a page."""
+        bad_pages = ["abc", "0", "-1", "4", "99999999999999999999999", "1.5", "\x00", "", "last"]
+        for page in bad_pages:
+            with self.subTest(page=page):
+                self.assert_friendly_404(self.client.get(reverse("notes:list"), {"page": page}))
+
+    def test_404_page_advertises_the_site_feeds(self) -> None:
+        response = self.client.get(reverse("notes:list"), {"page": 99})
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(
+            alternate_feeds(response),
+            {
+                "application/rss+xml": reverse("notes:feed"),
+                "application/atom+xml": reverse("notes:feed-atom"),
+            },
+        )
+
+    def test_percent_encoded_nul_page_gives_the_friendly_404(self) -> None:
+        self.assert_friendly_404(self.client.get(reverse("notes:list") + "?page=%00"))
+
+
+# --- A note -------------------------------------------------------------------------
+
+
+class NoteDetailPageTests(FriendlyNotFoundMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        now = timezone.now()
+        cls.category = make_category("大模型 LLM")
+        other = make_category("强化学习 RL")
+        cls.oldest = make_note("Oldest note", category=other, published_at=now - timedelta(days=9))
+        cls.note = make_note(
+            "注意力机制",
+            category=cls.category,
+            tags=["注意力", "Transformer"],
+            body=RICH_BODY,
+            published_at=now - timedelta(days=5),
+        )
+        # Hidden notes sit between and after the public ones: they must never be neighbours.
+        make_note(
+            "Hidden older draft",
+            category=cls.category,
+            status=Note.Status.DRAFT,
+            published_at=now - timedelta(days=7),
+        )
+        make_note(
+            "Hidden newer draft",
+            category=cls.category,
+            status=Note.Status.DRAFT,
+            published_at=now - timedelta(days=3),
+        )
+        cls.newest = make_note("Newest note", category=other, published_at=now - timedelta(days=1))
+        cls.draft, cls.scheduled = draft_and_scheduled(cls.category)
+
+    def get_note(self, note: Note):
+        return self.client.get(note.get_absolute_url())
+
+    def test_chinese_title_gives_a_chinese_slug(self) -> None:
+        self.assertEqual(self.note.slug, "注意力机制")
+
+    def test_chinese_slug_is_reachable_at_its_percent_encoded_url(self) -> None:
+        url = "/notes/" + quote("注意力机制") + "/"
+        self.assertEqual(reverse("notes:detail", kwargs={"slug": "注意力机制"}), url)
+        response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertInHTML('<h1 class="note-title">注意力机制</h1>', content_of(response))
+
+    def test_shows_title_date_category_and_tag_links(self) -> None:
+        response = self.get_note(self.note)
+        html = content_of(response)
+        self.assertInHTML(f'<h1 class="note-title">{self.note.title}</h1>', html)
+        published = timezone.localtime(self.note.published_at)
+        self.assertInHTML(
+            f'<time datetime="{published.isoformat()}">{published.date().isoformat()}</time>', html
+        )
+        self.assertInHTML(
+            f'<a class="category-label" href="{self.category.get_absolute_url()}">'
+            f"{self.category.name}</a>",
+            html,
+        )
+        for tag in self.note.tags.all():
+            self.assertInHTML(
+                f'<a class="tag" href="{reverse("notes:tag", args=[tag.slug])}">#{tag.name}</a>',
+                html,
+            )
+
+    def test_shows_the_rendered_body(self) -> None:
+        """Markdown arrives as HTML: heading, highlighted code block and table."""
+        html = content_of(self.get_note(self.note))
+        self.assertInHTML('<h2 id="方法-method">方法 Method</h2>', html)
+        self.assertIn('<div class="highlight"><pre>', html)
+        self.assertIn('<span class="nf">attention</span>', html)
+        self.assertInHTML("<th>Model</th>", html)
+        self.assertInHTML("<td>GPT-2</td>", html)
+        self.assertNotIn("```", html)
+
+    def test_neighbours_are_the_adjacent_public_notes_in_date_order(self) -> None:
+        """Previous is the next older public note, next the next newer; drafts are skipped."""
+        anchors = collect(content_of(self.get_note(self.note))).anchors
+        previous = [a["href"] for a in anchors if a.get("rel") == "prev"]
+        following = [a["href"] for a in anchors if a.get("rel") == "next"]
+        self.assertEqual(previous, [self.oldest.get_absolute_url()])
+        self.assertEqual(following, [self.newest.get_absolute_url()])
+
+    def test_oldest_note_has_no_previous_link(self) -> None:
+        anchors = collect(content_of(self.get_note(self.oldest))).anchors
+        self.assertEqual([a["href"] for a in anchors if a.get("rel") == "prev"], [])
+        self.assertEqual(
+            [a["href"] for a in anchors if a.get("rel") == "next"], [self.note.get_absolute_url()]
+        )
+
+    def test_newest_note_does_not_link_to_a_scheduled_note(self) -> None:
+        response = self.get_note(self.newest)
+        anchors = collect(content_of(response)).anchors
+        self.assertEqual([a["href"] for a in anchors if a.get("rel") == "next"], [])
+        self.assertNotContains(response, self.scheduled.title)
+
+    def test_unknown_slug_gives_the_friendly_404(self) -> None:
+        self.assert_friendly_404(self.client.get("/notes/no-such-note/"))
+
+    def test_draft_gives_404(self) -> None:
+        self.assert_friendly_404(self.get_note(self.draft))
+
+    def test_scheduled_note_gives_404_until_its_date(self) -> None:
+        self.assert_friendly_404(self.get_note(self.scheduled))
+
+    def test_head_advertises_the_site_feeds(self) -> None:
+        self.assertEqual(
+            alternate_feeds(self.get_note(self.note)),
+            {
+                "application/rss+xml": reverse("notes:feed"),
+                "application/atom+xml": reverse("notes:feed-atom"),
+            },
+        )
+
+
+# --- Categories ---------------------------------------------------------------------
+
+
+class CategoryPageTests(FriendlyNotFoundMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("三维视觉 3D Vision", description="NeRF、高斯泼溅与三维重建。")
+        cls.notes = make_notes(PER_PAGE + 3, category=cls.category, prefix="Vision")
+        cls.other = make_category("强化学习 RL")
+        cls.other_notes = make_notes(2, category=cls.other, prefix="Other")
+        cls.draft, cls.scheduled = draft_and_scheduled(cls.category)
+
+    def get_category(self, **params):
+        return self.client.get(self.category.get_absolute_url(), params)
+
+    def test_lists_only_its_own_notes_newest_first(self) -> None:
+        self.assertEqual(
+            listed_titles(self.get_category()), [n.title for n in self.notes[:PER_PAGE]]
+        )
+
+    def test_shows_name_and_description(self) -> None:
+        html = content_of(self.get_category())
+        self.assertInHTML(f'<h1 class="page-title">{self.category.name}</h1>', html)
+        self.assertInHTML(f'<p class="page-description">{self.category.description}</p>', html)
+
+    def test_is_paginated(self) -> None:
+        response = self.get_category(page=2)
+        self.assertEqual(listed_titles(response), [n.title for n in self.notes[PER_PAGE:]])
+        self.assertEqual(rel_hrefs(response, "prev"), ["?page=1"])
+
+    def test_drafts_and_scheduled_notes_are_not_listed(self) -> None:
+        for page in (1, 2):
+            response = self.get_category(page=page)
+            self.assertNotContains(response, self.draft.title)
+            self.assertNotContains(response, self.scheduled.title)
+
+    def test_navigation_marks_the_current_category(self) -> None:
+        anchors = collect(content_of(self.get_category())).anchors
+        current = [a["href"] for a in anchors if a.get("aria-current") == "page"]
+        self.assertEqual(current, [self.category.get_absolute_url()])
+
+    def test_head_advertises_the_category_feeds(self) -> None:
+        slug = self.category.slug
+        self.assertEqual(
+            alternate_feeds(self.get_category()),
+            {
+                "application/rss+xml": reverse("notes:category-feed", args=[slug]),
+                "application/atom+xml": reverse("notes:category-feed-atom", args=[slug]),
+            },
+        )
+
+    def test_unknown_category_gives_the_friendly_404(self) -> None:
+        self.assert_friendly_404(self.client.get("/category/no-such-category/"))
+
+    def test_bad_page_number_gives_the_friendly_404(self) -> None:
+        self.assert_friendly_404(self.get_category(page="abc"))
+
+
+# --- Tags ---------------------------------------------------------------------------
+
+
+class TagPageTests(FriendlyNotFoundMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category()
+        cls.tagged = make_notes(3, category=category, tags=["扩散模型"], prefix="Diffusion")
+        cls.untagged = make_note("Untagged note", category=category, tags=["其他"])
+        cls.draft, cls.scheduled = draft_and_scheduled(category, tags=["扩散模型"])
+        make_note("Draft only", category=category, tags=["草稿专用"], status=Note.Status.DRAFT)
+        make_note(
+            "Scheduled only",
+            category=category,
+            tags=["未来"],
+            published_at=timezone.now() + timedelta(days=2),
+        )
+        cls.tag = cls.tagged[0].tags.get()
+
+    def get_tag(self, slug: str):
+        return self.client.get(reverse("notes:tag", args=[slug]))
+
+    def test_chinese_tag_keeps_its_characters_in_the_slug(self) -> None:
+        self.assertEqual(self.tag.slug, "扩散模型")
+
+    def test_chinese_tag_page_lists_only_its_published_notes(self) -> None:
+        response = self.client.get("/tag/" + quote("扩散模型") + "/")
+        self.assertEqual(listed_titles(response), [n.title for n in self.tagged])
+
+    def test_shows_the_tag_name(self) -> None:
+        self.assertInHTML(
+            '<h1 class="page-title">#扩散模型</h1>', content_of(self.get_tag("扩散模型"))
+        )
+
+    def test_drafts_and_scheduled_notes_are_not_listed(self) -> None:
+        response = self.get_tag(self.tag.slug)
+        self.assertNotContains(response, self.draft.title)
+        self.assertNotContains(response, self.scheduled.title)
+
+    def test_head_advertises_the_tag_feeds(self) -> None:
+        slug = self.tag.slug
+        self.assertEqual(
+            alternate_feeds(self.get_tag(slug)),
+            {
+                "application/rss+xml": reverse("notes:tag-feed", args=[slug]),
+                "application/atom+xml": reverse("notes:tag-feed-atom", args=[slug]),
+            },
+        )
+
+    def test_unknown_tag_gives_the_friendly_404(self) -> None:
+        self.assert_friendly_404(self.get_tag("no-such-tag"))
+
+    def test_tag_used_only_by_drafts_gives_404(self) -> None:
+        """The tag exists, but showing its page would reveal an unpublished note's topic."""
+        self.assert_friendly_404(self.get_tag("草稿专用"))
+
+    def test_tag_used_only_by_scheduled_notes_gives_404(self) -> None:
+        self.assert_friendly_404(self.get_tag("未来"))
+
+
+# --- Server errors ------------------------------------------------------------------
+
+
+class ServerErrorPageTests(TestCase):
+    def test_500_page_renders_without_a_request_or_database(self) -> None:
+        """Django renders 500.html with no context processors; it must not need them."""
+        with self.assertNumQueries(0):
+            html = render_to_string("500.html")
+        self.assertIn("Something went wrong", html)
+        self.assertIn('<a href="/">', html)
+
+
+# --- Preview ------------------------------------------------------------------------
+
+
+class PreviewTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category()
+        cls.draft, cls.scheduled = draft_and_scheduled(category)
+        user_model = get_user_model()
+        cls.staff = user_model.objects.create_user("editor", is_staff=True)
+        cls.reader = user_model.objects.create_user("reader")
+
+    def preview_url(self, note: Note) -> str:
+        return reverse("notes:preview", kwargs={"pk": note.pk})
+
+    def test_anonymous_visitor_is_sent_to_the_admin_login(self) -> None:
+        url = self.preview_url(self.draft)
+        response = self.client.get(url)
+        self.assertRedirects(
+            response, f"{reverse('admin:login')}?next={url}", fetch_redirect_response=False
+        )
+
+    def test_logged_in_non_staff_user_does_not_see_the_draft(self) -> None:
+        self.client.force_login(self.reader)
+        url = self.preview_url(self.draft)
+        response = self.client.get(url)
+        self.assertRedirects(
+            response, f"{reverse('admin:login')}?next={url}", fetch_redirect_response=False
+        )
+        self.assertNotContains(response, self.draft.title, status_code=302)
+
+    def test_staff_see_the_draft(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.get(self.preview_url(self.draft))
+        self.assertInHTML(f'<h1 class="note-title">{self.draft.title}</h1>', content_of(response))
+
+    def test_staff_see_a_scheduled_note(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.get(self.preview_url(self.scheduled))
+        self.assertInHTML(
+            f'<h1 class="note-title">{self.scheduled.title}</h1>', content_of(response)
+        )
+
+    def test_preview_is_not_indexed(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.get(self.preview_url(self.draft))
+        self.assertIn('<meta name="robots" content="noindex', head_of(response))
+        self.assertIn("noindex", response["X-Robots-Tag"])
+
+    def test_preview_is_never_cached(self) -> None:
+        self.client.force_login(self.staff)
+        response = self.client.get(self.preview_url(self.draft))
+        directives = {d.strip() for d in response["Cache-Control"].split(",")}
+        self.assertLessEqual({"no-cache", "no-store", "private"}, directives)
+
+
+# --- Query counts -------------------------------------------------------------------
+
+
+class QueryCountTests(TestCase):
+    """Each page runs a fixed number of queries, however many notes and tags it shows.
+
+    Every page is measured with 45 notes of 4 tags each, then with only 3 of them left
+    published. The exact numbers are pinned too, so any added query shows up here.
+    """
+
+    LIST_QUERIES = 4  # count, notes, their tags, navigation categories
+    CATEGORY_QUERIES = 5  # the category, then as the list
+    TAG_QUERIES = 6  # the tag, whether it has any public note (allow_empty=False), then as the list
+    DETAIL_QUERIES = 5  # note, previous, next, its tags, navigation categories
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("大模型 LLM")
+        cls.notes = make_notes(
+            45, category=cls.category, tags=["大模型", "微调", "PEFT", "LoRA"], prefix="Query"
+        )
+        cls.kept = cls.notes[10:13]
+        cls.tag = cls.notes[0].tags.get(name="微调")
+
+    def assert_constant_queries(self, url: str, expected: int, *, lists_notes: bool) -> None:
+        with CaptureQueriesContext(connection) as with_many:
+            response = self.client.get(url)
+        if lists_notes:
+            self.assertEqual(len(listed_titles(response)), PER_PAGE)
+        Note.objects.exclude(pk__in=[n.pk for n in self.kept]).update(status=Note.Status.DRAFT)
+        with CaptureQueriesContext(connection) as with_few:
+            response = self.client.get(url)
+        self.assertEqual(response.status_code, 200)
+        if lists_notes:
+            self.assertEqual(len(listed_titles(response)), len(self.kept))
+        self.assertEqual(len(with_many), len(with_few))
+        self.assertEqual(len(with_few), expected)
+
+    def test_list_page(self) -> None:
+        self.assert_constant_queries(reverse("notes:list"), self.LIST_QUERIES, lists_notes=True)
+
+    def test_category_page(self) -> None:
+        self.assert_constant_queries(
+            self.category.get_absolute_url(), self.CATEGORY_QUERIES, lists_notes=True
+        )
+
+    def test_tag_page(self) -> None:
+        self.assert_constant_queries(
+            reverse("notes:tag", args=[self.tag.slug]), self.TAG_QUERIES, lists_notes=True
+        )
+
+    def test_detail_page(self) -> None:
+        """The detail page shows one note, but its neighbours come from all the others."""
+        self.assert_constant_queries(
+            self.kept[1].get_absolute_url(), self.DETAIL_QUERIES, lists_notes=False
+        )
