@@ -1,12 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from reversion.admin import VersionAdmin
 
-from notes.models import Category, Note
+from notes.models import Category, Figure, Note, Paper
+from notes.papers import normalize_arxiv, normalize_doi
+from notes.rendering import render_markdown
 
 
 @admin.register(Category)
@@ -40,9 +46,65 @@ class NoteAdminForm(forms.ModelForm):
         }
 
 
+class PaperForm(forms.ModelForm):
+    url = forms.URLField(label="Paper URL", max_length=500, required=False, assume_scheme="https")
+    code_url = forms.URLField(
+        label="Code URL", max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Paper
+        fields = ("title", "authors", "venue", "year", "url", "arxiv", "doi", "code_url")
+        widgets = {"authors": forms.Textarea(attrs={"rows": 3, "cols": 30})}
+
+    def clean_arxiv(self) -> str:
+        value = self.cleaned_data["arxiv"].strip()
+        if value and not normalize_arxiv(value):
+            raise forms.ValidationError(
+                "Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL."
+            )
+        return normalize_arxiv(value)
+
+    def clean_doi(self) -> str:
+        value = self.cleaned_data["doi"].strip()
+        if value and not normalize_doi(value):
+            raise forms.ValidationError("Not a DOI: it starts with 10. (e.g. 10.1038/nature14236).")
+        return normalize_doi(value)
+
+
+class PaperInline(admin.StackedInline):
+    model = Paper
+    form = PaperForm
+    extra = 0
+
+
+class FigureInline(admin.TabularInline):
+    model = Figure
+    extra = 1
+    fields = ("image", "alt", "caption", "thumbnail", "snippet")
+    readonly_fields = ("thumbnail", "snippet")
+
+    @admin.display(description="preview")
+    def thumbnail(self, obj: Figure) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html('<img class="figure-thumb" src="{}" alt="{}">', obj.image.url, obj.alt)
+
+    @admin.display(description="Markdown to paste into the body")
+    def snippet(self, obj: Figure) -> str:
+        if not obj.pk:
+            return "Saved figures show a snippet here."
+        return format_html(
+            '<input class="figure-snippet" type="text" readonly value="{}" '
+            'aria-label="Markdown snippet">',
+            obj.markdown,
+        )
+
+
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(VersionAdmin):
     form = NoteAdminForm
+    inlines = (PaperInline, FigureInline)
     list_display = ("title", "category", "status_label", "published_at", "tag_list")
     list_filter = ("status", "category", "tags")
     list_select_related = ("category",)
@@ -58,7 +120,44 @@ class NoteAdmin(admin.ModelAdmin):
     )
 
     class Media:
-        css = {"all": ("admin/notes-admin.css",)}
+        css = {"all": ("admin/notes-admin.css", "css/pygments.css")}
+        js = ("admin/note-preview.js",)
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        return [
+            path("preview/", preview, name="notes_note_preview"),
+            *super().get_urls(),
+        ]
+
+    def get_form(self, request: HttpRequest, obj: Note | None = None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        # The live preview script finds its endpoint (and the note, for figure sizes) here.
+        form.base_fields["body"].widget.attrs.update(
+            {
+                "data-preview-url": reverse("admin:notes_note_preview"),
+                "data-note-id": str(obj.pk) if obj else "",
+            }
+        )
+        return form
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """Render unsaved Markdown through the same pipeline as saving; nothing is stored."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        draft = Note(body=request.POST.get("body", ""))
+        note_id = request.POST.get("note_id", "")
+        if note_id.isdigit():
+            draft.pk = int(note_id)
+        result = render_markdown(draft.body, draft.render_context())
+        return JsonResponse(
+            {
+                "html": result.html,
+                "toc_html": result.toc_html,
+                "warnings": list(result.warnings),
+                "reading_minutes": result.reading_minutes,
+            }
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Note]:
         return super().get_queryset(request).prefetch_related("tags")
@@ -82,10 +181,14 @@ class NoteAdmin(admin.ModelAdmin):
             return obj.get_absolute_url()
         return reverse("notes:preview", kwargs={"pk": obj.pk})
 
-    def save_model(self, request: HttpRequest, obj: Note, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        for warning in obj.render_warnings:
-            messages.warning(request, f"{obj.title}: {warning}")
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        note = form.instance
+        # Figures are saved after the note: render again so images get their width/height.
+        if note.figures.exists():
+            note.rerender()
+        for warning in note.render_warnings:
+            messages.warning(request, f"{note.title}: {warning}")
 
     @admin.action(description="Publish selected notes", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:

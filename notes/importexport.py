@@ -16,15 +16,24 @@ import frontmatter
 import yaml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_unicode_slug
+from django.core.validators import URLValidator, validate_unicode_slug
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
-from notes.models import Category, Note, make_slug
+from notes.models import Category, Note, Paper, make_slug
+from notes.papers import normalize_arxiv, normalize_doi, split_authors
 
-KNOWN_KEYS = ("title", "slug", "date", "updated", "category", "tags", "summary", "draft", "author")
+KNOWN_KEYS = (
+    "title", "slug", "date", "updated", "category", "tags", "summary", "draft", "author",
+    "paper", "papers",
+)  # fmt: skip
+# Front-matter paper keys, in export order, and the Paper field each one fills.
+PAPER_KEYS = {
+    "title": "title", "authors": "authors", "venue": "venue", "year": "year", "url": "url",
+    "doi": "doi", "arxiv": "arxiv", "code": "code_url",
+}  # fmt: skip
 CATEGORIES_FILE = "_categories.yml"
 DEFAULT_CATEGORY = "Uncategorized"
 _JEKYLL_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
@@ -123,7 +132,83 @@ class NoteFile:
     summary: str
     draft: bool
     author: str
+    papers: list[dict[str, Any]]
     extra: dict[str, Any]
+
+
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def to_paper(entry: Any, where: str) -> dict[str, Any]:
+    """One paper record, checked field by field; unknown keys are an error, never dropped."""
+    if not isinstance(entry, dict):
+        raise NoteFileError(f"{where} must be a mapping with title, authors, venue, ...")
+    unknown = sorted(set(map(str, entry)) - set(PAPER_KEYS))
+    if unknown:
+        raise NoteFileError(
+            f"{where} has unknown keys {', '.join(unknown)} (known: {', '.join(PAPER_KEYS)})"
+        )
+    title = str(entry.get("title") or "").strip()
+    if not title:
+        raise NoteFileError(f"{where} has no 'title'")
+    record: dict[str, Any] = {"title": title}
+    authors = entry.get("authors") or []
+    if not isinstance(authors, list | str):
+        raise NoteFileError(f"{where}: 'authors' must be a list of names")
+    record["authors"] = "\n".join(split_authors(authors))
+    record["venue"] = str(entry.get("venue") or "").strip()
+    year = entry.get("year")
+    if year in (None, ""):
+        record["year"] = None
+    elif isinstance(year, int) and 1000 <= year <= 9999:
+        record["year"] = year
+    else:
+        raise NoteFileError(f"{where}: 'year' must be a four-digit year, not {year!r}")
+    for key in ("url", "code"):
+        value = str(entry.get(key) or "").strip()
+        if value:
+            try:
+                _url_validator(value)
+            except ValidationError as exc:
+                raise NoteFileError(f"{where}: '{key}' is not an http(s) URL: {value!r}") from exc
+        record[PAPER_KEYS[key]] = value
+    arxiv = str(entry.get("arxiv") or "").strip()
+    if arxiv and not normalize_arxiv(arxiv):
+        raise NoteFileError(f"{where}: 'arxiv' is not an arXiv id: {arxiv!r}")
+    record["arxiv"] = normalize_arxiv(arxiv)
+    doi = str(entry.get("doi") or "").strip()
+    if doi and not normalize_doi(doi):
+        raise NoteFileError(f"{where}: 'doi' is not a DOI (10.xxxx/...): {doi!r}")
+    record["doi"] = normalize_doi(doi)
+    for name, value in record.items():
+        field = Paper._meta.get_field(name)
+        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
+            raise NoteFileError(f"{where}: '{name}' is longer than {field.max_length} characters")
+    return record
+
+
+def to_papers(meta: dict) -> list[dict[str, Any]]:
+    if meta.get("paper") and meta.get("papers"):
+        raise NoteFileError("give either 'paper' (one) or 'papers' (a list), not both")
+    if meta.get("papers"):
+        if not isinstance(meta["papers"], list):
+            raise NoteFileError("'papers' must be a list of papers")
+        return [to_paper(entry, f"papers[{i}]") for i, entry in enumerate(meta["papers"])]
+    return [to_paper(meta["paper"], "'paper'")] if meta.get("paper") else []
+
+
+def papers_to_front_matter(papers: list[Paper]) -> dict[str, Any]:
+    entries = []
+    for paper in papers:
+        entry: dict[str, Any] = {}
+        for key, name in PAPER_KEYS.items():
+            value = paper.author_list if key == "authors" else getattr(paper, name)
+            if value not in (None, "", []):
+                entry[key] = value
+        entries.append(entry)
+    if not entries:
+        return {}
+    return {"paper": entries[0]} if len(entries) == 1 else {"papers": entries}
 
 
 def _field_length(model, name: str) -> int:
@@ -178,6 +263,7 @@ def read_note_file(path: Path) -> NoteFile:
         summary=str(meta.get("summary") or ""),
         draft=to_bool(meta.get("draft", False), "draft"),
         author=author,
+        papers=to_papers(meta),
         extra={k: json_safe(v) for k, v in meta.items() if k not in (*KNOWN_KEYS, "categories")},
     )
 
@@ -289,6 +375,10 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
         note.author = find_or_create_author(data.author, data.path, report)
     note.save()
     note.tags.set(data.tags, clear=True)
+    note.papers.all().delete()
+    Paper.objects.bulk_create(
+        Paper(note=note, position=position, **record) for position, record in enumerate(data.papers)
+    )
     if data.updated_at is not None:
         # updated_at is auto_now; an import restores the file's value after saving.
         Note.objects.filter(pk=note.pk).update(updated_at=data.updated_at)
@@ -328,6 +418,7 @@ def note_to_text(note: Note) -> str:
     meta["draft"] = note.status == Note.Status.DRAFT
     if note.author is not None:
         meta["author"] = note.author.get_username()
+    meta.update(papers_to_front_matter(list(note.papers.all())))
     meta.update(sorted(note.extra_front_matter.items()))
     header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{header}---\n\n{note.body.strip()}\n"
@@ -345,7 +436,7 @@ def export_notes(directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CATEGORIES_FILE).write_text(categories_to_text(), encoding="utf-8")
     count = 0
-    notes = Note.objects.select_related("category", "author").prefetch_related("tags")
+    notes = Note.objects.select_related("category", "author").prefetch_related("tags", "papers")
     for note in notes.order_by("slug").iterator(chunk_size=500):
         (directory / f"{note.slug}.md").write_text(note_to_text(note), encoding="utf-8")
         count += 1

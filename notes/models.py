@@ -11,7 +11,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
-from notes.rendering import make_excerpt, normalize_source, render_markdown, truncate_text
+from notes.figures import figure_upload_to, validate_figure
+from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_keys, wiki_key
+from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors, to_bibtex
+from notes.rendering import (
+    RenderResult,
+    make_excerpt,
+    normalize_source,
+    render_markdown,
+    truncate_text,
+)
 
 _NON_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
 
@@ -73,7 +82,7 @@ class NoteQuerySet(models.QuerySet):
 
     def for_listing(self) -> NoteQuerySet:
         """What a list item shows, in a fixed number of queries however many notes."""
-        return self.select_related("category").prefetch_related("tags")
+        return self.select_related("category").prefetch_related("tags", "papers")
 
 
 class Note(models.Model):
@@ -106,6 +115,10 @@ class Note(models.Model):
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(editable=False, default="")
     render_warnings = models.JSONField(editable=False, default=list, blank=True)
+    toc_html = models.TextField(editable=False, default="")
+    reading_minutes = models.PositiveSmallIntegerField(editable=False, default=1)
+    # The title as [[wiki links]] match it (case- and space-insensitive).
+    title_key = models.CharField(max_length=300, editable=False, default="", db_index=True)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -125,6 +138,11 @@ class Note(models.Model):
 
     objects = NoteQuerySet.as_manager()
 
+    # Derived from the body at save time; pages and feeds only ever read them.
+    RENDERED_FIELDS = (
+        "body_html", "excerpt", "render_warnings", "toc_html", "reading_minutes", "title_key"
+    )  # fmt: skip
+
     class Meta:
         ordering = ["-published_at", "-id"]
         get_latest_by = "published_at"
@@ -143,27 +161,93 @@ class Note(models.Model):
         self.summary = normalize_source(self.summary).strip()
         if not self.slug:
             self.slug = unique_slug(Note, self.title, exclude_pk=self.pk, fallback="note")
-        self.render()
+        self.title_key = wiki_key(self.title)
+        before = (
+            Note.objects.filter(pk=self.pk).values("slug", "title_key").first() if self.pk else None
+        )
+        result = self.render()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {
-                *update_fields,
-                "body_html",
-                "excerpt",
-                "render_warnings",
-                "updated_at",
-            }
+            kwargs["update_fields"] = {*update_fields, *self.RENDERED_FIELDS, "updated_at"}
         super().save(*args, **kwargs)
+        self.store_links(result)
+        if before is None or before != {"slug": self.slug, "title_key": self.title_key}:
+            # New or renamed: notes whose [[links]] name the old or new title/slug re-render,
+            # so no link stays missing or points at the old address.
+            names = {self.slug, self.title_key, *(before.values() if before else ())}
+            rerender_linking_notes(names, exclude_pk=self.pk)
 
     def get_absolute_url(self) -> str:
         return reverse("notes:detail", kwargs={"slug": self.slug})
 
-    def render(self) -> None:
-        """Store the rendered body and excerpt; pages and feeds only read them."""
-        result = render_markdown(self.body)
+    def delete(self, *args, **kwargs):
+        names = {self.slug, self.title_key}
+        pk = self.pk
+        result = super().delete(*args, **kwargs)
+        rerender_linking_notes(names, exclude_pk=pk)
+        return result
+
+    def render(self) -> RenderResult:
+        """Store the rendered body, excerpt, TOC and reading time; pages only read them."""
+        result = render_markdown(self.body, self.render_context())
         self.body_html = result.html
         self.render_warnings = list(result.warnings)
+        self.toc_html = result.toc_html
+        self.reading_minutes = result.reading_minutes
         self.excerpt = truncate_text(self.summary) if self.summary else make_excerpt(result.html)
+        return result
+
+    def rerender(self) -> None:
+        """Re-render and store without touching updated_at: not an edit readers should see."""
+        result = self.render()
+        Note.objects.filter(pk=self.pk).update(
+            **{name: getattr(self, name) for name in self.RENDERED_FIELDS}
+        )
+        self.store_links(result)
+
+    def render_context(self) -> RenderContext:
+        """Everything rendering needs from the database, fetched up front in two queries."""
+        keys = set(find_wiki_keys(self.body))
+        targets: dict[str, LinkTarget] = {}
+        if keys:
+            now = timezone.now()
+            candidates = Note.objects.filter(Q(slug__in=keys) | Q(title_key__in=keys)).only(
+                "slug", "title", "title_key", "status", "published_at"
+            )
+            for note in candidates:
+                target = LinkTarget(
+                    slug=note.slug,
+                    url=note.get_absolute_url(),
+                    title=note.title,
+                    is_public=note.status == Note.Status.PUBLISHED and note.published_at <= now,
+                )
+                # [[x]] names a note by slug or by title; a slug match wins.
+                targets.setdefault(note.title_key, target)
+                targets[note.slug.casefold()] = target
+        image_sizes = {}
+        if self.pk:
+            image_sizes = {
+                figure.image.url: (figure.width, figure.height)
+                for figure in Figure.objects.filter(note_id=self.pk).only(
+                    "image", "width", "height"
+                )
+            }
+
+        return RenderContext(resolve_link=targets.get, image_sizes=image_sizes)
+
+    def store_links(self, result: RenderResult) -> None:
+        """Remember where this note's [[links]] point, for backlinks and re-rendering."""
+        links = dict(result.links)
+        pks = dict(
+            Note.objects.filter(slug__in={slug for slug in links.values() if slug}).values_list(
+                "slug", "pk"
+            )
+        )
+        NoteLink.objects.filter(source=self).delete()
+        NoteLink.objects.bulk_create(
+            NoteLink(source=self, key=key[:300], target_id=pks.get(slug))
+            for key, slug in links.items()
+        )
 
     @property
     def is_public(self) -> bool:
@@ -193,3 +277,123 @@ class Note(models.Model):
         return Q(published_at__lt=self.published_at) | Q(
             published_at=self.published_at, id__lt=self.id
         )
+
+
+def rerender_linking_notes(names: set[str], *, exclude_pk: int | None) -> None:
+    """Re-render the notes whose [[links]] name any of these titles or slugs."""
+    keys = {wiki_key(name) for name in names if name}
+    linking = Note.objects.filter(outgoing_links__key__in=keys).exclude(pk=exclude_pk).distinct()
+    for note in linking:
+        note.rerender()
+
+
+class NoteLink(models.Model):
+    """A [[wiki link]] in a note: the target as written, and the note it resolved to."""
+
+    source = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="outgoing_links")
+    key = models.CharField(max_length=300, db_index=True)
+    target = models.ForeignKey(
+        Note, null=True, blank=True, on_delete=models.SET_NULL, related_name="incoming_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="unique_link_per_note")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → [[{self.key}]]"
+
+
+class Paper(models.Model):
+    """A paper a note summarises or cites; notes sharing a paper link to each other."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="papers")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=500)
+    authors = models.TextField(blank=True, help_text="One author per line.")
+    venue = models.CharField(max_length=200, blank=True, help_text="e.g. NeurIPS, ICLR, Nature.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    url = models.URLField("paper URL", max_length=500, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True, db_index=True)
+    arxiv = models.CharField(
+        "arXiv id",
+        max_length=50,
+        blank=True,
+        db_index=True,
+        help_text="2106.09685, arXiv:2106.09685v2 or an arxiv.org URL; stored as the bare id.",
+    )
+    code_url = models.URLField("code URL", max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        self.arxiv = normalize_arxiv(self.arxiv) or arxiv_from_url(self.url)
+        self.doi = normalize_doi(self.doi)
+        super().save(*args, **kwargs)
+
+    @property
+    def author_list(self) -> list[str]:
+        return split_authors(self.authors)
+
+    @property
+    def link(self) -> str:
+        if self.url:
+            return self.url
+        if self.arxiv:
+            return f"https://arxiv.org/abs/{self.arxiv}"
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        return ""
+
+    def bibtex(self) -> str:
+        return to_bibtex(
+            title=self.title,
+            authors=self.author_list,
+            year=self.year,
+            venue=self.venue,
+            url=self.url,
+            doi=self.doi,
+            arxiv=self.arxiv,
+        )
+
+    def get_bibtex_url(self) -> str:
+        return reverse("notes:bibtex", kwargs={"slug": self.note.slug, "pk": self.pk})
+
+
+class Figure(models.Model):
+    """An image uploaded for a note; the admin shows a Markdown snippet to paste into the body."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="figures")
+    image = models.ImageField(
+        upload_to=figure_upload_to,
+        width_field="width",
+        height_field="height",
+        validators=[validate_figure],
+        help_text="PNG, JPEG, GIF or WebP, at most 10 MB. SVG is not accepted.",
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt = models.CharField(
+        "alt text", max_length=300, help_text="What the image shows, for screen readers."
+    )
+    caption = models.CharField(max_length=300, blank=True, help_text="Shown under the figure.")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name
+
+    @property
+    def markdown(self) -> str:
+        """The snippet an editor pastes: ![alt](url "caption")."""
+        alt = self.alt.replace("]", "\\]")
+        caption = self.caption.replace('"', "'")
+        title = f' "{caption}"' if caption else ""
+        return f"![{alt}]({self.image.url}{title})"

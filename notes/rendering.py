@@ -19,6 +19,15 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions.toc import slugify_unicode
 
+from notes.markdown_ext import (
+    FigureExtension,
+    MathExtension,
+    RenderContext,
+    RenderState,
+    WikiLinkExtension,
+)
+from notes.mathml import MATHML_ATTRIBUTES, MATHML_TAGS
+
 logger = logging.getLogger(__name__)
 
 # The explicit allowlist: anything Markdown (or raw HTML typed by an editor) produces
@@ -53,7 +62,13 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
     "h5": ["id"],
     "h6": ["id"],
 }
+ALLOWED_ATTRIBUTES["span"] = ["class", "title"]
+ALLOWED_ATTRIBUTES["div"] = ["class", "title"]
+# MathML: exactly the elements and attributes notes.mathml emits (no href, style or events).
+ALLOWED_TAGS = ALLOWED_TAGS | MATHML_TAGS
+ALLOWED_ATTRIBUTES.update(MATHML_ATTRIBUTES)
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+TOC_MIN_HEADINGS = 3
 
 MARKDOWN_EXTENSIONS = [
     "extra",  # tables, fenced code, footnotes, abbreviations, attribute lists, def lists
@@ -76,6 +91,10 @@ class RenderResult:
 
     html: str
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    toc_html: str = ""
+    # Each [[link]] target as written (normalised) and the slug it resolved to, or None.
+    links: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
+    reading_minutes: int = 1
 
 
 def _mark_external_links(attrs: dict, new: bool = False) -> dict:
@@ -102,7 +121,7 @@ def _cleaner() -> bleach.Cleaner:
             lambda source: LinkifyFilter(
                 source,
                 callbacks=[_mark_external_links],
-                skip_tags={"pre", "code"},
+                skip_tags={"pre", "code", "math", "annotation"},
                 parse_email=False,
             )
         ],
@@ -135,58 +154,104 @@ def normalize_source(source: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", source)
 
 
-def render_markdown(source: str) -> RenderResult:
+def render_markdown(source: str, context: RenderContext | None = None) -> RenderResult:
     """Render an editor's Markdown to sanitized HTML.
+
+    ``context`` tells the pipeline what it may know of the rest of the site (where wiki links
+    point, the sizes of uploaded images); rendering itself reads no database.
 
     Never raises for any input: a failure inside the Markdown stage falls back to the
     escaped source in a <pre>, so the reader sees the text and the editor gets a warning.
     """
     source = normalize_source(source or "")
-    warnings: list[str] = []
+    context = context or RenderContext()
+    state = RenderState()
     md = markdown.Markdown(
-        extensions=MARKDOWN_EXTENSIONS,
+        extensions=[
+            *MARKDOWN_EXTENSIONS,
+            MathExtension(state),
+            WikiLinkExtension(state, context),
+            FigureExtension(state, context),
+        ],
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
+    toc_tokens: list[dict] = []
     try:
         raw = md.convert(source)
+        toc_tokens = getattr(md, "toc_tokens", [])
     except Exception as exc:
         logger.exception("Markdown rendering failed; falling back to plain text")
-        warnings.append(
+        state.warnings.append(
             f"Markdown could not be rendered ({exc.__class__.__name__}); "
             "the text is shown unformatted."
         )
         raw = f"<pre>{html.escape(source)}</pre>"
-    return RenderResult(html=sanitize_html(raw), warnings=tuple(warnings))
+    safe_html = sanitize_html(raw)
+    return RenderResult(
+        html=safe_html,
+        warnings=tuple(dict.fromkeys(state.warnings)),
+        toc_html=toc_to_html(toc_tokens),
+        links=tuple(state.links.items()),
+        reading_minutes=reading_minutes(safe_html),
+    )
+
+
+def _count_headings(tokens: list[dict]) -> int:
+    return sum(1 + _count_headings(token.get("children", [])) for token in tokens)
+
+
+def toc_to_html(tokens: list[dict]) -> str:
+    """A nested list of links to the h2–h4 headings, only when there are enough to need it."""
+    if _count_headings(tokens) < TOC_MIN_HEADINGS:
+        return ""
+
+    def items(level_tokens: list[dict]) -> str:
+        parts = []
+        for token in level_tokens:
+            # toc's names are already escaped HTML text; unescape and escape once, on our terms.
+            name = html.escape(html.unescape(token.get("name", "")))
+            anchor = html.escape(token.get("id", ""), quote=True)
+            children = token.get("children") or []
+            nested = f"<ul>{items(children)}</ul>" if children else ""
+            parts.append(f'<li><a href="#{anchor}">{name}</a>{nested}</li>')
+        return "".join(parts)
+
+    return sanitize_html(f"<ul>{items(tokens)}</ul>")
 
 
 # --- Excerpts -------------------------------------------------------------------------
 
-_SKIPPED_TAGS = {
-    "pre",
-    "table",
-    "script",
-    "style",
-    "math",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-}
+# What an excerpt leaves out. Inline math stays, as its rendered characters (the
+# <annotation> holding the LaTeX source never does); display math and formulas that failed
+# to render (shown as source) are left out, so excerpts and feed summaries never show LaTeX.
+_EXCERPT_SKIPS = frozenset(
+    {"pre", "table", "script", "style", "figure", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_ALWAYS_SKIPPED = frozenset({"annotation", "script", "style"})
+# Inline math made only of letters, numbers and operators reads fine as text ("W = BA");
+# a fraction or a superscript flattened to text would mislead ("1 2" for ½), so it becomes
+# a placeholder instead, in the note's language.
+_STRUCTURED_MATH = frozenset(
+    {"mfrac", "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+     "mtable"}
+)  # fmt: skip
+_MATH_PLACEHOLDER = "\ue000"
 _BLOCK_TAGS = {"p", "li", "blockquote", "dd", "dt", "div", "br", "ul", "ol", "dl"}
 _VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr"}
 _SENTENCE_END = re.compile(r"[。！？!?](?=\s|$)|[。！？]|\.(?=\s)")
 
 
 class _TextExtractor(HTMLParser):
-    """Collects the prose of rendered HTML, leaving out code, tables, math and footnotes."""
+    """Collects the text of rendered HTML; with ``prose_only``, leaves out code, tables,
+    headings, display math, footnotes and broken formulas."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, prose_only: bool = True) -> None:
         super().__init__(convert_charrefs=True)
+        self.prose_only = prose_only
         self.parts: list[str] = []
+        self._math: list[str] | None = None  # text of the inline formula being read
+        self._math_structured = False
         self._skip_depth = 0
         self._stack: list[tuple[str, bool]] = []
 
@@ -195,16 +260,33 @@ class _TextExtractor(HTMLParser):
             if tag == "br":
                 self.parts.append(" ")
             return
-        classes = (dict(attrs).get("class") or "").split()
-        # Footnote markers and the footnote list ("footnote", "footnote-ref") are not prose.
-        skip = tag in _SKIPPED_TAGS or any(c.startswith("footnote") for c in classes)
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        skip = tag in _ALWAYS_SKIPPED or (
+            self.prose_only
+            and (
+                tag in _EXCERPT_SKIPS
+                or (tag == "math" and attributes.get("display") == "block")
+                or "math-error" in classes
+                # Footnote markers and the footnote list ("footnote", "footnote-ref").
+                or any(c.startswith("footnote") for c in classes)
+            )
+        )
         self._stack.append((tag, skip))
         if skip:
             self._skip_depth += 1
+        elif tag == "math" and self.prose_only:
+            self._math, self._math_structured = [], False
+        elif tag in _STRUCTURED_MATH:
+            self._math_structured = True
         if tag in _BLOCK_TAGS:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "math" and self._math is not None and not self._skip_depth:
+            text = "".join(self._math)
+            self.parts.append(_MATH_PLACEHOLDER if self._math_structured else text)
+            self._math = None
         # Pop up to the matching tag so stray end tags cannot unbalance the skip counter.
         for index in range(len(self._stack) - 1, -1, -1):
             if self._stack[index][0] == tag:
@@ -217,16 +299,38 @@ class _TextExtractor(HTMLParser):
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
-        if not self._skip_depth:
-            self.parts.append(data)
+        if self._skip_depth:
+            return
+        (self.parts if self._math is None else self._math).append(data)
 
 
-def plain_text(rendered_html: str) -> str:
-    """The readable prose of rendered HTML, whitespace collapsed."""
-    extractor = _TextExtractor()
+def plain_text(rendered_html: str, *, prose_only: bool = True) -> str:
+    """The readable text of rendered HTML, whitespace collapsed."""
+    extractor = _TextExtractor(prose_only=prose_only)
     extractor.feed(rendered_html)
     extractor.close()
-    return " ".join("".join(extractor.parts).split())
+    text = " ".join("".join(extractor.parts).split())
+    if _MATH_PLACEHOLDER in text:
+        text = text.replace(_MATH_PLACEHOLDER, "[公式]" if _CJK_CHAR.search(text) else "[formula]")
+    return text
+
+
+# Chinese readers take about 400 characters a minute of technical prose; English readers about
+# 220 words. Each CJK character counts on its own; each run of Latin letters/digits is a word.
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’-][A-Za-z0-9\u00c0-\u024f]+)*")
+CJK_CHARS_PER_MINUTE = 400
+WORDS_PER_MINUTE = 220
+
+
+def reading_minutes(rendered_html: str) -> int:
+    """Minutes to read a note: Chinese counted by characters, English by words; at least 1."""
+    text = plain_text(rendered_html, prose_only=False)
+    minutes = (
+        len(_CJK_CHAR.findall(text)) / CJK_CHARS_PER_MINUTE
+        + len(_LATIN_WORD.findall(text)) / WORDS_PER_MINUTE
+    )
+    return max(1, round(minutes))
 
 
 def _is_word_char(char: str) -> bool:

@@ -10,6 +10,7 @@ app_name = "notes"
 urlpatterns = [
     path("", views.NoteListView.as_view(), name="list"),
     path("notes/<uslug:slug>/", views.NoteDetailView.as_view(), name="detail"),
+    path("notes/<uslug:slug>/papers/<int:pk>.bib", views.paper_bibtex, name="bibtex"),
     path("preview/<int:pk>/", views.NotePreviewView.as_view(), name="preview"),
     path("category/<uslug:slug>/", views.CategoryNoteListView.as_view(), name="category"),
     path("tag/<uslug:slug>/", views.TagNoteListView.as_view(), name="tag"),

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from notes.models import Category, Note
+from notes.models import Category, Note, Paper
 
 
 def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
@@ -101,7 +101,42 @@ class TagNoteListView(NoteListView):
         return super().get_context_data(tag=self.tag, **kwargs)
 
 
-class NoteDetailView(PublishedNotesMixin, DetailView):
+class NoteContextMixin:
+    """What a note page shows besides the note: tags, papers, backlinks, notes on the same paper.
+
+    A fixed handful of queries, whatever the number of notes.
+    """
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        note = self.object
+        papers = list(note.papers.all())
+        context["tags"] = list(note.tags.all())
+        context["papers"] = papers
+        context["backlinks"] = list(
+            Note.objects.published()
+            .filter(outgoing_links__target=note)
+            .exclude(pk=note.pk)
+            .distinct()
+            .only("title", "slug", "published_at")
+        )
+        arxiv_ids = {paper.arxiv for paper in papers if paper.arxiv}
+        dois = {paper.doi for paper in papers if paper.doi}
+        context["same_paper_notes"] = (
+            list(
+                Note.objects.published()
+                .filter(Q(papers__arxiv__in=arxiv_ids) | Q(papers__doi__in=dois))
+                .exclude(pk=note.pk)
+                .distinct()
+                .only("title", "slug", "published_at")
+            )
+            if arxiv_ids or dois
+            else []
+        )
+        return context
+
+
+class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
     model = Note
     context_object_name = "note"
 
@@ -118,12 +153,25 @@ class NoteDetailView(PublishedNotesMixin, DetailView):
         context["next_note"] = (
             neighbours.filter(note.neighbours_filter(newer=True)).order_by("published_at", "id")
         ).first()
-        context["tags"] = list(note.tags.all())
         return context
 
 
+def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """One paper's BibTeX entry, as a download; only for papers of notes readers can see."""
+    paper = get_object_or_404(
+        Paper.objects.select_related("note"),
+        pk=pk,
+        note__slug=slug,
+        note__in=Note.objects.published(),
+    )
+    response = HttpResponse(paper.bibtex(), content_type="application/x-bibtex; charset=utf-8")
+    filename = paper.bibtex().split("{", 1)[1].split(",", 1)[0] or "paper"
+    response["Content-Disposition"] = f'attachment; filename="{filename}.bib"'
+    return response
+
+
 @method_decorator([staff_member_required, never_cache], name="dispatch")
-class NotePreviewView(DetailView):
+class NotePreviewView(NoteContextMixin, DetailView):
     """Staff see any note, draft or scheduled, exactly as readers will; never cached or indexed."""
 
     model = Note
@@ -136,7 +184,6 @@ class NotePreviewView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["preview"] = True
-        context["tags"] = list(self.object.tags.all())
         return context
 
     def render_to_response(self, context, **response_kwargs):

@@ -138,6 +138,18 @@ class NoteChangelistTests(AdminTestCase):
         self.assertEqual(changelist_titles(response), [self.published.title])
 
 
+INLINE_MANAGEMENT = {
+    f"{prefix}-{name}": value
+    for prefix in ("papers", "figures")
+    for name, value in (
+        ("TOTAL_FORMS", "0"),
+        ("INITIAL_FORMS", "0"),
+        ("MIN_NUM_FORMS", "0"),
+        ("MAX_NUM_FORMS", "1000"),
+    )
+}
+
+
 class NoteEditingTests(AdminTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
@@ -158,6 +170,8 @@ class NoteEditingTests(AdminTestCase):
             "published_at_1": published_at.strftime("%H:%M:%S"),
             "author": self.admin.pk,
             "summary": "",
+            # The paper and figure inlines' management forms, empty.
+            **INLINE_MANAGEMENT,
             **overrides,
         }
         return self.client.post(reverse("admin:notes_note_add"), data)

@@ -532,10 +532,11 @@ class QueryCountTests(TestCase):
     published. The exact numbers are pinned too, so any added query shows up here.
     """
 
-    LIST_QUERIES = 4  # count, notes, their tags, navigation categories
-    CATEGORY_QUERIES = 5  # the category, then as the list
-    TAG_QUERIES = 6  # the tag, whether it has any public note (allow_empty=False), then as the list
-    DETAIL_QUERIES = 5  # note, previous, next, its tags, navigation categories
+    LIST_QUERIES = 5  # count, notes, their tags, their papers, navigation categories
+    CATEGORY_QUERIES = 6  # the category, then as the list
+    TAG_QUERIES = 7  # the tag, whether it has any public note (allow_empty=False), then as the list
+    # note, previous, next, its tags, its papers, backlinks, navigation categories
+    DETAIL_QUERIES = 7
 
     @classmethod
     def setUpTestData(cls) -> None:

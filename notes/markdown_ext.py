@@ -1,0 +1,279 @@
+"""Python-Markdown extensions for research notes: math, wiki links between notes, figures.
+
+Each extension reports what it saw (formulas that failed, links and where they point,
+images without alt text) through a shared ``RenderState`` so the pipeline in
+``notes.rendering`` can tell the editor, store link targets and so on. Nothing here touches
+the database: link targets and image sizes arrive through ``RenderContext``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from markdown import Extension, Markdown
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from notes.mathml import MathError, latex_to_mathml
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Where a ``[[wiki link]]`` points: a note's URL and title, and whether readers see it."""
+
+    slug: str
+    url: str
+    title: str
+    is_public: bool = True
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What rendering may know about the rest of the site, passed in so rendering stays pure."""
+
+    resolve_link: Callable[[str], LinkTarget | None] = lambda key: None
+    image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass
+class RenderState:
+    warnings: list[str] = field(default_factory=list)
+    # Each [[link]] target as written (normalised) -> the slug it resolved to, or None.
+    links: dict[str, str | None] = field(default_factory=dict)
+    formulas: int = 0
+
+
+def wiki_key(text: str) -> str:
+    """The form a link target is matched in: case- and space-insensitive."""
+    return " ".join(text.split()).casefold()
+
+
+WIKI_LINK_RE = r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]"
+
+
+def find_wiki_keys(source: str) -> list[str]:
+    """The link targets a Markdown source mentions, so a caller can look them all up at once."""
+    return [wiki_key(m.group(1)) for m in re.finditer(WIKI_LINK_RE, source)]
+
+
+# --- Math ----------------------------------------------------------------------------
+
+
+def _math_html(md: Markdown, state: RenderState, tex: str, *, display: bool, source: str) -> str:
+    state.formulas += 1
+    try:
+        return latex_to_mathml(tex, display=display)
+    except MathError as exc:
+        shown = " ".join(source.split()) if len(source) > 80 else source
+        state.warnings.append(f"Formula not rendered ({exc}): {shown[:80]}")
+        tag = "div" if display else "span"
+        return (
+            f'<{tag} class="math-error" title="{html.escape(str(exc))}">'
+            f"<code>{html.escape(source)}</code></{tag}>"
+        )
+
+
+class InlineMathProcessor(InlineProcessor):
+    def __init__(self, pattern: str, md: Markdown, state: RenderState, *, display: bool) -> None:
+        super().__init__(pattern, md)
+        self.state = state
+        self.display = display
+
+    def handleMatch(self, m: re.Match[str], data: str):
+        markup = _math_html(
+            self.md, self.state, m.group(1), display=self.display, source=m.group(0)
+        )
+        return self.md.htmlStash.store(markup), m.start(0), m.end(0)
+
+
+# A dollar opens math only when followed by a non-space and closes only after a non-space and
+# before a non-digit, so "$5 到 $10" stays text (the rule pandoc uses). "\$" is a literal dollar.
+INLINE_DOLLAR_RE = r"(?<![\\$])\$(?![\s$])((?:\\.|[^\\$\n])+?)(?<![\s\\])\$(?![\d$])"
+INLINE_PAREN_RE = r"\\\((.+?)\\\)"
+DISPLAY_DOLLAR_RE = r"(?<!\\)\$\$(.+?)\$\$"
+DISPLAY_BRACKET_RE = r"\\\[(.+?)\\\]"
+
+_BLOCK_OPEN = re.compile(r"^ {0,3}(\$\$|\\\[)(.*)$")
+
+
+class DisplayMathPreprocessor(Preprocessor):
+    """Display math on lines of its own may span blank lines and lines that look like Markdown
+    (``- x``, ``# y``); it is converted before the block parser can take it apart."""
+
+    def __init__(self, md: Markdown, state: RenderState) -> None:
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            opening = _BLOCK_OPEN.match(lines[i])
+            if not opening:
+                out.append(lines[i])
+                i += 1
+                continue
+            delimiter = opening.group(1)
+            closer = "$$" if delimiter == "$$" else "\\]"
+            rest = opening.group(2)
+            if closer in rest:  # one-line $$...$$: also fine for the inline pattern, but
+                body, _, tail = rest.partition(closer)  # text after it stays Markdown
+                if tail.strip():
+                    out.append(lines[i])
+                    i += 1
+                    continue
+                end, collected = i, [body]
+            else:
+                collected = [rest]
+                end = i + 1
+                while end < len(lines) and closer not in lines[end]:
+                    collected.append(lines[end])
+                    end += 1
+                if end == len(lines):  # never closed: leave the text to Markdown, untouched
+                    out.append(lines[i])
+                    i += 1
+                    continue
+                body, _, tail = lines[end].partition(closer)
+                if tail.strip():
+                    out.append(lines[i])
+                    i += 1
+                    continue
+                collected.append(body)
+            tex = "\n".join(collected).strip()
+            source = "\n".join(lines[i : end + 1]).strip()
+            markup = _math_html(self.md, self.state, tex, display=True, source=source)
+            out.extend(["", self.md.htmlStash.store(markup), ""])
+            i = end + 1
+        return out
+
+
+class MathExtension(Extension):
+    def __init__(self, state: RenderState, **kwargs) -> None:
+        self.state = state
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        if "$" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("$")
+        # Below fenced code (25) so code blocks are already set aside.
+        md.preprocessors.register(DisplayMathPreprocessor(md, self.state), "display_math", 24)
+        # Above escapes (180) so "\(" and "\[" reach us; below code spans (190) so "$" in
+        # inline code stays code.
+        patterns = [
+            (DISPLAY_DOLLAR_RE, True, "math_display_dollar", 188),
+            (DISPLAY_BRACKET_RE, True, "math_display_bracket", 187),
+            (INLINE_PAREN_RE, False, "math_inline_paren", 186),
+            (INLINE_DOLLAR_RE, False, "math_inline_dollar", 185),
+        ]
+        for pattern, display, name, priority in patterns:
+            processor = InlineMathProcessor(pattern, md, self.state, display=display)
+            processor.compiled_re = re.compile(pattern, re.DOTALL | re.UNICODE)
+            md.inlinePatterns.register(processor, name, priority)
+
+
+# --- Wiki links ----------------------------------------------------------------------
+
+
+class WikiLinkProcessor(InlineProcessor):
+    def __init__(self, md: Markdown, state: RenderState, context: RenderContext) -> None:
+        super().__init__(WIKI_LINK_RE, md)
+        self.state = state
+        self.context = context
+
+    def handleMatch(self, m: re.Match[str], data: str):
+        target_text = m.group(1).strip()
+        shown = (m.group(2) or "").strip()
+        key = wiki_key(target_text)
+        target = self.context.resolve_link(key)
+        self.state.links[key] = target.slug if target else None
+        if target is None:
+            self.state.warnings.append(f"Unresolved link: [[{target_text}]]")
+            element = etree.Element("span", {"class": "wikilink-missing"})
+            element.set("title", f"No note called “{target_text}” yet")
+            element.text = shown or target_text
+            return element, m.start(0), m.end(0)
+        if not target.is_public:
+            self.state.warnings.append(
+                f"[[{target_text}]] links to a note readers cannot see yet ({target.slug})"
+            )
+        element = etree.Element("a", {"href": target.url, "class": "wikilink"})
+        element.text = shown or target.title
+        return element, m.start(0), m.end(0)
+
+
+class WikiLinkExtension(Extension):
+    def __init__(self, state: RenderState, context: RenderContext, **kwargs) -> None:
+        self.state = state
+        self.context = context
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        # Above Markdown links (160) so "[[x]]" is not read as a reference link "[x]".
+        md.inlinePatterns.register(WikiLinkProcessor(md, self.state, self.context), "wikilink", 175)
+
+
+# --- Figures -------------------------------------------------------------------------
+
+
+class FigureTreeprocessor(Treeprocessor):
+    """An image alone in its paragraph becomes a <figure>, captioned by its Markdown title;
+    every image gets lazy loading and, when the upload is known, its width and height."""
+
+    def __init__(self, md: Markdown, state: RenderState, context: RenderContext) -> None:
+        super().__init__(md)
+        self.state = state
+        self.context = context
+
+    def run(self, root: etree.Element) -> None:
+        for parent in root.iter():
+            for index, child in enumerate(list(parent)):
+                if child.tag == "img":
+                    self._decorate(child)
+                if child.tag == "p" and self._is_lone_image(child):
+                    parent[index] = self._figure(child[0])
+
+    @staticmethod
+    def _is_lone_image(paragraph: etree.Element) -> bool:
+        return (
+            len(paragraph) == 1
+            and paragraph[0].tag == "img"
+            and not (paragraph.text or "").strip()
+            and not (paragraph[0].tail or "").strip()
+        )
+
+    def _decorate(self, img: etree.Element) -> None:
+        img.set("loading", "lazy")
+        size = self.context.image_sizes.get(img.get("src", ""))
+        if size:
+            img.set("width", str(size[0]))
+            img.set("height", str(size[1]))
+        if not (img.get("alt") or "").strip():
+            self.state.warnings.append(
+                f"Image without alt text (describe it for screen readers): {img.get('src', '')}"
+            )
+
+    def _figure(self, img: etree.Element) -> etree.Element:
+        self._decorate(img)
+        figure = etree.Element("figure")
+        img.tail = None
+        figure.append(img)
+        caption = img.attrib.pop("title", "")
+        if caption:
+            figcaption = etree.SubElement(figure, "figcaption")
+            figcaption.text = caption
+        return figure
+
+
+class FigureExtension(Extension):
+    def __init__(self, state: RenderState, context: RenderContext, **kwargs) -> None:
+        self.state = state
+        self.context = context
+        super().__init__(**kwargs)
+
+    def extendMarkdown(self, md: Markdown) -> None:
+        md.treeprocessors.register(FigureTreeprocessor(md, self.state, self.context), "figure", 5)
