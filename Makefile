@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
 
-.PHONY: run install migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean
+.PHONY: run install browser-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests (tests/test_browser.py) run Debian's chromium; Playwright's own browser
+# download is not used. Installed once, quietly, as root (or through sudo).
+CHROMIUM := /usr/bin/chromium
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-dejavu-extra >/dev/null; \
+	fi
+
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
@@ -24,10 +36,10 @@ run: install
 
 test: install lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install browser-deps
 	$(BIN)/python -m pytest
 
-test-postgres: install
+test-postgres: install browser-deps
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
 lint: install

@@ -1,15 +1,24 @@
+from itertools import pairwise
+
+import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 
+from notes import revisions
 from notes.models import Category, Figure, Note, Paper
 from notes.papers import normalize_arxiv, normalize_doi
 from notes.rendering import render_markdown
@@ -113,6 +122,9 @@ class NoteAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("created_at", "updated_at")
     actions = ("publish", "unpublish")
+    # Revision history (django-reversion): newest first, with compare and one-click restore.
+    object_history_template = "admin/notes/note/object_history.html"
+    history_latest_first = True
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "tags", "body")}),
         ("Publishing", {"fields": ("status", "published_at", "author", "summary")}),
@@ -125,8 +137,16 @@ class NoteAdmin(VersionAdmin):
 
     def get_urls(self):
         preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        compare = self.admin_site.admin_view(self.compare_view)
+        restore = self.admin_site.admin_view(require_POST(self.restore_view))
         return [
             path("preview/", preview, name="notes_note_preview"),
+            path("<path:object_id>/history/compare/", compare, name="notes_note_compare"),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                restore,
+                name="notes_note_restore",
+            ),
             *super().get_urls(),
         ]
 
@@ -187,12 +207,16 @@ class NoteAdmin(VersionAdmin):
         # Figures are saved after the note: render again so images get their width/height.
         if note.figures.exists():
             note.rerender()
+        # The revision holds the note as saved, with the tags and papers saved after it.
+        revisions.add_note_to_revision(note)
         for warning in note.render_warnings:
             messages.warning(request, f"{note.title}: {warning}")
 
     @admin.action(description="Publish selected notes", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:
-        count = self._set_status(queryset, Note.Status.PUBLISHED)
+        count = self._set_status(
+            queryset, Note.Status.PUBLISHED, user=request.user, comment="Published via bulk action"
+        )
         self.message_user(
             request,
             ngettext("%d note published.", "%d notes published.", count) % count,
@@ -201,7 +225,9 @@ class NoteAdmin(VersionAdmin):
 
     @admin.action(description="Unpublish selected notes (back to draft)", permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:
-        count = self._set_status(queryset, Note.Status.DRAFT)
+        count = self._set_status(
+            queryset, Note.Status.DRAFT, user=request.user, comment="Unpublished via bulk action"
+        )
         self.message_user(
             request,
             ngettext("%d note moved to drafts.", "%d notes moved to drafts.", count) % count,
@@ -209,12 +235,172 @@ class NoteAdmin(VersionAdmin):
         )
 
     @staticmethod
-    def _set_status(queryset: QuerySet[Note], status: str) -> int:
+    def _set_status(queryset: QuerySet[Note], status: str, *, user=None, comment: str = "") -> int:
         # save() per note rather than queryset.update(), so every save-time hook
-        # (rendering now; cache invalidation and revisions later) sees the change.
+        # (rendering, revisions; cache invalidation later) sees the change.
         changed = 0
         for note in queryset.exclude(status=status):
-            note.status = status
-            note.save(update_fields=["status"])
+            # One revision per note: restoring one note must never revert another.
+            with reversion.create_revision():
+                note.status = status
+                note.save(update_fields=["status"])
+                reversion.set_user(user)
+                reversion.set_comment(comment)
             changed += 1
         return changed
+
+    # --- Revision history ------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # VersionAdmin wraps the whole changelist request in one revision, which would put
+        # every note of a bulk action in the same revision; _set_status makes one per note.
+        context = {"has_change_permission": self.has_change_permission(request)}
+        context.update(extra_context or {})
+        return admin.ModelAdmin.changelist_view(self, request, context)
+
+    def _note_or_404(self, request: HttpRequest, object_id: str) -> Note:
+        note = self.get_object(request, unquote(object_id))
+        if note is None:
+            raise Http404("No such note.")
+        return note
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        note = self.get_object(request, unquote(object_id))
+        if note is None:  # the admin's own "perhaps it was deleted" redirect
+            return super().history_view(request, object_id, extra_context)
+        versions = list(revisions.note_versions(note))
+        previous = {newer.pk: older.pk for older, newer in pairwise(versions)}
+        current = versions[-1].pk if versions else None
+        can_change = self.has_change_permission(request, note)
+        compare_url = reverse("admin:notes_note_compare", args=[quote(note.pk)])
+        action_list = [
+            {
+                "revision": version.revision,
+                "version": version,
+                "url": reverse("admin:notes_note_revision", args=[quote(note.pk), version.pk]),
+                "is_current": version.pk == current,
+                "compare_url": (
+                    f"{compare_url}?from={previous[version.pk]}&to={version.pk}"
+                    if version.pk in previous
+                    else ""
+                ),
+                "restore_url": reverse(
+                    "admin:notes_note_restore", args=[quote(note.pk), version.pk]
+                ),
+            }
+            for version in (reversed(versions) if self.history_latest_first else versions)
+        ]
+        context = {
+            "action_list": action_list,
+            "can_change": can_change,
+            "compare_url": compare_url,
+            "default_from": versions[-2].pk if len(versions) > 1 else None,
+            "default_to": current,
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, context)
+
+    def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Two versions of a note side by side: changed metadata and a line diff of the body."""
+        note = self._note_or_404(request, object_id)
+        if not self.has_change_permission(request, note):
+            raise PermissionDenied
+        versions = list(revisions.note_versions(note))
+        if not versions:
+            messages.info(request, "This note has no saved versions yet.")
+            return redirect("admin:notes_note_history", quote(note.pk))
+        by_pk = {str(version.pk): version for version in versions}
+
+        def chosen(name: str) -> Version | None:
+            value = request.GET.get(name, "")
+            if value and value not in by_pk:
+                raise Http404("No such version of this note.")
+            return by_pk.get(value)
+
+        # ?to= alone (or nothing) compares a version with the one before it.
+        newer = chosen("to") or versions[-1]
+        older = chosen("from")
+        if older is None and (index := versions.index(newer)):
+            older = versions[index - 1]
+        if older is not None and older.pk > newer.pk:
+            older, newer = newer, older
+        old_state, new_state = revisions.note_state(older), revisions.note_state(newer)
+        diff = revisions.body_diff(old_state.body, new_state.body)
+        opts = self.opts
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Compare versions of “{note}”",
+            "subtitle": None,
+            "opts": opts,
+            "app_label": opts.app_label,
+            "original": note,
+            "object_id": object_id,
+            "older": older,
+            "newer": newer,
+            "current_pk": versions[-1].pk,
+            "changes": revisions.changed_fields(old_state, new_state),
+            "diff": diff,
+            "added": sum(line.kind == "added" for line in diff),
+            "removed": sum(line.kind == "removed" for line in diff),
+            "history_url": reverse("admin:notes_note_history", args=[quote(note.pk)]),
+            "restore_older_url": older
+            and reverse("admin:notes_note_restore", args=[quote(note.pk), older.pk]),
+            "restore_newer_url": reverse(
+                "admin:notes_note_restore", args=[quote(note.pk), newer.pk]
+            ),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/notes/note/revision_compare.html", context)
+
+    def restore_view(self, request: HttpRequest, object_id: str, version_id: int) -> HttpResponse:
+        """One click: the note goes back to this version, as a new revision that can be undone."""
+        note = self._note_or_404(request, object_id)
+        if not self.has_change_permission(request, note):
+            raise PermissionDenied
+        version = get_object_or_404(revisions.note_versions(note), pk=version_id)
+        try:
+            note = revisions.restore(version, user=request.user)
+        except revisions.RestoreError as exc:
+            messages.error(request, str(exc))
+            return redirect("admin:notes_note_history", quote(note.pk))
+        when = revisions.format_date(version.revision.date_created)
+        self.log_change(request, note, f"Restored version from {when}")
+        messages.success(request, f"“{note}” was restored to the version from {when}.")
+        return redirect("admin:notes_note_change", quote(note.pk))
+
+    def _revert_through_form(self, request: HttpRequest, version: Version, view) -> HttpResponse:
+        """Reversion's revert and recover forms, with the revision's tags made to exist first
+        and, once saved, links from other notes rendered again."""
+        note_before = Note.objects.filter(pk=version.object_id).first()
+        with transaction.atomic(using=version.db):
+            revisions.ensure_tags(version.revision)
+            response = view()
+            saved = request.method == "POST" and response.status_code == 302
+            if not saved:  # only a look at the form: keep nothing, not even recreated tags
+                transaction.set_rollback(True, using=version.db)
+        note = Note.objects.filter(pk=version.object_id).first() if saved else None
+        if note is not None:
+            revisions.after_restore(note, revisions.note_names(note_before))
+        return response
+
+    def recover_view(self, request: HttpRequest, version_id, extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version.objects.get_deleted(Note), pk=version_id)
+        return self._revert_through_form(
+            request,
+            version,
+            lambda: super(NoteAdmin, self).recover_view(request, version_id, extra_context),
+        )
+
+    def revision_view(self, request: HttpRequest, object_id, version_id, extra_context=None):
+        version = get_object_or_404(
+            Version.objects.get_for_model(Note), pk=version_id, object_id=unquote(object_id)
+        )
+        return self._revert_through_form(
+            request,
+            version,
+            lambda: super(NoteAdmin, self).revision_view(
+                request, object_id, version_id, extra_context
+            ),
+        )

@@ -39,6 +39,11 @@ def detect_format(file: File) -> str:
 
 
 def validate_figure(file: File) -> None:
+    # A figure already in storage was checked when it was uploaded. Re-saving a note sends its
+    # unchanged figures through model validation again, with a file Django has already read
+    # for its dimensions and closed: reading it here crashed every re-save (ValueError, 500).
+    if getattr(file, "_committed", False):
+        return
     if file.size is not None and file.size > MAX_FIGURE_BYTES:
         raise ValidationError(
             f"The image is {file.size / 1_048_576:.1f} MB; at most "

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import frontmatter
+import reversion
 import yaml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -23,7 +24,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
 from notes.models import Category, Note, Paper, make_slug
-from notes.papers import normalize_arxiv, normalize_doi, split_authors
+from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors
+from notes.revisions import add_note_to_revision
 
 KNOWN_KEYS = (
     "title", "slug", "date", "updated", "category", "tags", "summary", "draft", "author",
@@ -174,8 +176,12 @@ def to_paper(entry: Any, where: str) -> dict[str, Any]:
         record[PAPER_KEYS[key]] = value
     arxiv = str(entry.get("arxiv") or "").strip()
     if arxiv and not normalize_arxiv(arxiv):
-        raise NoteFileError(f"{where}: 'arxiv' is not an arXiv id: {arxiv!r}")
-    record["arxiv"] = normalize_arxiv(arxiv)
+        # Unquoted, YAML reads 2106.09680 as the number 2106.0968: say how to fix the file.
+        hint = " (quote it: YAML read it as a number)" if isinstance(entry["arxiv"], float) else ""
+        raise NoteFileError(f"{where}: 'arxiv' is not an arXiv id: {arxiv!r}{hint}")
+    # bulk_create skips Paper.save(), which takes the id from an arxiv.org URL: do it here, so
+    # an imported paper links to other notes on it like one saved in the admin.
+    record["arxiv"] = normalize_arxiv(arxiv) or arxiv_from_url(record["url"])
     doi = str(entry.get("doi") or "").strip()
     if doi and not normalize_doi(doi):
         raise NoteFileError(f"{where}: 'doi' is not a DOI (10.xxxx/...): {doi!r}")
@@ -334,7 +340,8 @@ def import_paths(paths: list[Path]) -> ImportReport:
             continue
         try:
             note_file = read_note_file(path)
-            with transaction.atomic():
+            with transaction.atomic(), reversion.create_revision():
+                reversion.set_comment(f"Imported from {path.name}")
                 created = save_note_file(note_file, report)
         except NoteFileError as exc:
             report.errors.append((path, str(exc)))
@@ -379,10 +386,17 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     Paper.objects.bulk_create(
         Paper(note=note, position=position, **record) for position, record in enumerate(data.papers)
     )
-    if data.updated_at is not None:
-        # updated_at is auto_now; an import restores the file's value after saving.
-        Note.objects.filter(pk=note.pk).update(updated_at=data.updated_at)
-        note.updated_at = data.updated_at
+    # updated_at is auto_now; an import restores the file's value after saving. A new note
+    # whose file has no 'updated' was never edited after publishing: saying "updated today"
+    # because it was imported today would mislead readers.
+    updated_at = data.updated_at
+    if updated_at is None and created and note.published_at <= timezone.now():
+        updated_at = note.published_at
+    if updated_at is not None:
+        Note.objects.filter(pk=note.pk).update(updated_at=updated_at)
+        note.updated_at = updated_at
+    # Papers are bulk-created (no save signals): the revision takes the note as imported.
+    add_note_to_revision(note)
     return created
 
 

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from markdown import Extension, Markdown
+from markdown import Extension, Markdown, util
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -53,12 +53,20 @@ def wiki_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-WIKI_LINK_RE = r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]"
+# The alias pipe may be escaped, "[[lora\|LoRA]]", as it must be inside a table cell.
+WIKI_LINK_RE = r"\[\[([^\[\]|\n]+?)(?:\\?\|([^\[\]\n]+?))?\]\]"
+# What Markdown's escape pattern leaves for an escaped character ("\|" -> STX 124 ETX).
+_ESCAPED_CHAR_RE = re.compile(f"{util.STX}([0-9]+){util.ETX}")
+
+
+def find_wiki_targets(source: str) -> list[str]:
+    """The link targets a Markdown source mentions, as written (spaces collapsed), so a caller
+    can look them all up at once."""
+    return [" ".join(m.group(1).split()) for m in re.finditer(WIKI_LINK_RE, source)]
 
 
 def find_wiki_keys(source: str) -> list[str]:
-    """The link targets a Markdown source mentions, so a caller can look them all up at once."""
-    return [wiki_key(m.group(1)) for m in re.finditer(WIKI_LINK_RE, source)]
+    return [wiki_key(target) for target in find_wiki_targets(source)]
 
 
 # --- Math ----------------------------------------------------------------------------
@@ -186,8 +194,13 @@ class WikiLinkProcessor(InlineProcessor):
         self.context = context
 
     def handleMatch(self, m: re.Match[str], data: str):
-        target_text = m.group(1).strip()
-        shown = (m.group(2) or "").strip()
+        # Fix: Markdown's escapes run first, so "[[lora\|LoRA]]" (the pipe escaped, as a table
+        # cell requires) reached us as one target holding a placeholder, which showed up in
+        # the page and the warning and never resolved. Restore the text, then split the alias.
+        inner = _ESCAPED_CHAR_RE.sub(lambda e: chr(int(e.group(1))), self.unescape(m.group(1)))
+        target_text, _, alias = inner.partition("|")
+        target_text = target_text.strip()
+        shown = (m.group(2) or alias).strip()
         key = wiki_key(target_text)
         target = self.context.resolve_link(key)
         self.state.links[key] = target.slug if target else None

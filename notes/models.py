@@ -4,15 +4,17 @@ import re
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 from notes.figures import figure_upload_to, validate_figure
-from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_keys, wiki_key
+from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_targets, wiki_key
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors, to_bibtex
 from notes.rendering import (
     RenderResult,
@@ -100,6 +102,8 @@ class Note(models.Model):
     )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="notes")
     tags = TaggableManager(blank=True, help_text="Comma-separated; Chinese tags work.")
+    # The same tag rows as a plain relation, so revisions (notes/revisions.py) can store them.
+    tagged_items = GenericRelation(TaggedItem, related_query_name="note")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -207,13 +211,22 @@ class Note(models.Model):
 
     def render_context(self) -> RenderContext:
         """Everything rendering needs from the database, fetched up front in two queries."""
-        keys = set(find_wiki_keys(self.body))
+        written = set(find_wiki_targets(self.body))
+        keys = {wiki_key(target) for target in written}
         targets: dict[str, LinkTarget] = {}
         if keys:
             now = timezone.now()
-            candidates = Note.objects.filter(Q(slug__in=keys) | Q(title_key__in=keys)).only(
-                "slug", "title", "title_key", "status", "published_at"
+            # Slugs may keep capitals ("LoRA-v2"): match them as written and case-folded, which
+            # keeps the lookup on the slug index (a Lower() comparison would scan every note).
+            candidates: list[Note] = list(
+                Note.objects.filter(Q(slug__in=keys | written) | Q(title_key__in=keys))
+                .exclude(pk=self.pk)
+                .only("slug", "title", "title_key", "status", "published_at")
             )
+            # The note as it is being saved, not its stored row: a self-link resolves on the
+            # first save too, and to the new slug or title when this save renames it.
+            if self.slug:
+                candidates.append(self)
             for note in candidates:
                 target = LinkTarget(
                     slug=note.slug,

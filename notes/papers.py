@@ -7,7 +7,14 @@ import unicodedata
 from collections.abc import Iterable
 
 # New-style ids (2106.09685, 1706.03762v7) and old-style ones (hep-th/9901001, math.GT/0309136).
-_ARXIV_NEW = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+# New-style numbers have 4 digits up to 1412 and 5 from 1501 on: holding the count to the date
+# rejects ids that lost a digit, e.g. an unquoted YAML `arxiv: 2106.09680` read as 2106.0968,
+# which used to be accepted and stored as a wrong id.
+_ARXIV_NEW = re.compile(
+    r"(?P<id>(?:0[7-9]|1[0-4])(?:0[1-9]|1[0-2])\.\d{4}|(?:1[5-9]|[2-9]\d)(?:0[1-9]|1[0-2])\.\d{5})"
+    r"(?:v\d+)?",
+    re.IGNORECASE,
+)
 _ARXIV_OLD = re.compile(r"(?P<id>[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?", re.IGNORECASE)
 _ARXIV_PREFIX = re.compile(
     r"^\s*(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)", re.IGNORECASE
@@ -64,12 +71,13 @@ def bibtex_key(authors: list[str], year: int | None, title: str) -> str:
     return f"{family or 'anon'}{year or ''}{first}"
 
 
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", **{char: "\\" + char for char in "&%$#_{}"}}
+
+
 def _bibtex_escape(value: str) -> str:
     # Braces protect capitalisation (BERT, LoRA) and special characters keep BibTeX parsing.
-    escaped = value.replace("\\", r"\textbackslash{}")
-    for char in "&%$#_":
-        escaped = escaped.replace(char, "\\" + char)
-    return escaped.replace("{", r"\{").replace("}", r"\}")
+    # One pass: escaping braces after backslashes turned a backslash into "\textbackslash\{\}".
+    return re.sub(r"[\\&%$#_{}]", lambda match: _BIBTEX_SPECIAL[match.group()], value)
 
 
 def to_bibtex(

@@ -201,6 +201,18 @@ def _count_headings(tokens: list[dict]) -> int:
     return sum(1 + _count_headings(token.get("children", [])) for token in tokens)
 
 
+def _toc_name(token: dict) -> str:
+    """The text a heading shows in the contents.
+
+    Fix: toc's own "name" strips the tags from the heading's HTML and so keeps the text of a
+    formula's <annotation>, its LaTeX source ("## Loss $\\mathcal{L}$" was listed as
+    "Loss ℒ\\mathcal{L}"). Read the heading's HTML the way excerpts do instead: annotations
+    left out, a structured formula as a placeholder.
+    """
+    text = plain_text(token.get("html") or "")
+    return text or html.unescape(token.get("name", ""))
+
+
 def toc_to_html(tokens: list[dict]) -> str:
     """A nested list of links to the h2–h4 headings, only when there are enough to need it."""
     if _count_headings(tokens) < TOC_MIN_HEADINGS:
@@ -210,7 +222,7 @@ def toc_to_html(tokens: list[dict]) -> str:
         parts = []
         for token in level_tokens:
             # toc's names are already escaped HTML text; unescape and escape once, on our terms.
-            name = html.escape(html.unescape(token.get("name", "")))
+            name = html.escape(_toc_name(token))
             anchor = html.escape(token.get("id", ""), quote=True)
             children = token.get("children") or []
             nested = f"<ul>{items(children)}</ul>" if children else ""

@@ -102,6 +102,13 @@ def test_updated_date_is_restored(tmp_path: Path) -> None:
     assert Note.objects.get(slug="lora").updated_at == dt.datetime(2026, 2, 1, tzinfo=SHANGHAI)
 
 
+def test_without_updated_a_new_note_is_not_shown_as_updated_today(tmp_path: Path) -> None:
+    """Importing old notes today must not label them all "updated today" for readers."""
+    import_paths([write(tmp_path, "n.md", note_file(date="2026-01-14"))])
+    note = Note.objects.get(slug="n")
+    assert (note.updated_at, note.was_updated) == (note.published_at, False)
+
+
 def test_date_time_with_offset_keeps_the_instant(tmp_path: Path) -> None:
     """09:30 in Berlin winter (+01:00) is 16:30 in Shanghai, not 09:30."""
     import_paths([write(tmp_path, "n.md", note_file(date="2026-01-14T09:30:00+01:00"))])

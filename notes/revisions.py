@@ -1,0 +1,258 @@
+"""Revision history for notes, kept by django-reversion.
+
+Every save through the admin, the bulk actions and the importer stores a revision: the note's
+fields, its papers and figures, and its tags (taggit's TaggedItem rows, followed through
+``Note.tagged_items``). This module registers those models (imported by notes/admin.py and
+notes/importexport.py, before the admin would register them on its own), reads revisions back
+for the history and compare pages, and restores a revision in one step.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import reversion
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from reversion.errors import RevertError
+from reversion.models import Revision, Version
+from taggit.models import Tag, TaggedItem
+
+from notes.models import Category, Figure, Note, Paper, rerender_linking_notes
+
+# The note with everything an editor changes alongside it. TaggableManager is not serialized
+# by Django, so tags travel as TaggedItem rows; their tag is stored by name (a natural key),
+# which survives a tag being deleted and made again. Tags themselves are not followed: a
+# restore with delete=True would otherwise delete tags added since, from every note.
+if not reversion.is_registered(Note):
+    reversion.register(Note, exclude=("tags",), follow=("papers", "figures", "tagged_items"))
+    reversion.register(Paper)
+    reversion.register(Figure)
+    reversion.register(TaggedItem, use_natural_foreign_keys=True)
+
+
+class RestoreError(Exception):
+    """A revision that cannot be restored; the message says why, for the editor."""
+
+
+def format_date(value: datetime) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}"
+
+
+def note_versions(note: Note):
+    """This note's versions, oldest first, with their revision and its user."""
+    return (
+        Version.objects.get_for_object(note)
+        .select_related("revision", "revision__user")
+        .order_by("pk")
+    )
+
+
+def add_note_to_revision(note: Note) -> None:
+    """Store the note as it is now, with its current papers, figures and tags.
+
+    Reversion snapshots followed rows when the note itself is saved, which in the admin is
+    before the inlines and tags are saved; explicitly adding them again at the end keeps the
+    revision identical to what the editor sees after saving.
+    """
+    if not reversion.is_active():
+        return
+    reversion.add_to_revision(note)
+    for related in (*note.papers.all(), *note.figures.all(), *note.tagged_items.all()):
+        reversion.add_to_revision(related)
+
+
+# --- Reading a revision -----------------------------------------------------------------
+
+
+def _fields(version: Version) -> dict[str, Any]:
+    return json.loads(version.serialized_data)[0]["fields"]
+
+
+def _versions_of(revision: Revision, model) -> list[Version]:
+    content_type = ContentType.objects.get_for_model(model)
+    return [v for v in revision.version_set.all() if v.content_type_id == content_type.pk]
+
+
+def _tag_name(value: Any) -> str:
+    if isinstance(value, list):  # natural key: [name]
+        return str(value[0])
+    tag = Tag.objects.filter(pk=value).first()  # an id, from before natural keys were used
+    return tag.name if tag else f"#{value}"
+
+
+def revision_tag_names(revision: Revision, note_pk: int) -> list[str]:
+    names = [
+        _tag_name(data["tag"])
+        for version in _versions_of(revision, TaggedItem)
+        if str((data := _fields(version))["object_id"]) == str(note_pk)
+    ]
+    return sorted(names, key=str.casefold)
+
+
+def paper_line(paper: Paper) -> str:
+    """One readable line per paper: title, venue and year, ids."""
+    details = " ".join(str(part) for part in (paper.venue, paper.year) if part)
+    ids = [f"arXiv:{paper.arxiv}" if paper.arxiv else "", f"DOI {paper.doi}" if paper.doi else ""]
+    line = paper.title + (f" ({details})" if details else "")
+    return " · ".join(part for part in (line, *ids, paper.url, paper.code_url) if part)
+
+
+def revision_papers(revision: Revision, note_pk: int) -> list[str]:
+    papers = [version._object_version.object for version in _versions_of(revision, Paper)]
+    papers = [paper for paper in papers if paper.note_id == note_pk]
+    papers.sort(key=lambda paper: (paper.position, paper.pk))
+    return [paper_line(paper) for paper in papers]
+
+
+@dataclass
+class NoteState:
+    """What the compare page shows of one version of a note."""
+
+    version: Version | None
+    body: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+
+
+# The metadata the compare page lists, in order, with their labels.
+COMPARED_FIELDS = (
+    ("title", "Title"),
+    ("slug", "Slug"),
+    ("status", "Status"),
+    ("published_at", "Publish date"),
+    ("category", "Category"),
+    ("author", "Author"),
+    ("tags", "Tags"),
+    ("summary", "Summary"),
+    ("papers", "Papers"),
+)
+
+
+def note_state(version: Version | None) -> NoteState:
+    if version is None:
+        return NoteState(version=None, values={name: "" for name, _ in COMPARED_FIELDS})
+    note = version._object_version.object
+    category = Category.objects.filter(pk=note.category_id).first()
+    author = get_user_model().objects.filter(pk=note.author_id).first() if note.author_id else None
+    values = {
+        "title": note.title,
+        "slug": note.slug,
+        "status": dict(Note.Status.choices).get(note.status, note.status),
+        "published_at": format_date(note.published_at) if note.published_at else "",
+        "category": category.name if category else f"#{note.category_id} (deleted)",
+        "author": author.get_username() if author else "",
+        "tags": ", ".join(revision_tag_names(version.revision, note.pk)),
+        "summary": note.summary,
+        "papers": "\n".join(revision_papers(version.revision, note.pk)),
+    }
+    return NoteState(version=version, body=note.body, values=values)
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+def changed_fields(old: NoteState, new: NoteState) -> list[FieldChange]:
+    return [
+        FieldChange(label, old.values[name], new.values[name])
+        for name, label in COMPARED_FIELDS
+        if old.values[name] != new.values[name]
+    ]
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "context", "added", "removed" or "gap" (lines left out between hunks)
+    old_number: int | None
+    new_number: int | None
+    text: str
+
+    @property
+    def marker(self) -> str:
+        return {"added": "+", "removed": "−", "gap": "…"}.get(self.kind, "")
+
+
+def body_diff(old: str, new: str, context: int = 3) -> list[DiffLine]:
+    """A line-based diff of two bodies: changed lines with a few lines of context."""
+    old_lines, new_lines = old.splitlines(), new.splitlines()
+    if old_lines == new_lines:
+        return []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    rows: list[DiffLine] = []
+    for group in matcher.get_grouped_opcodes(context):
+        if rows or group[0][1] or group[0][3]:
+            rows.append(DiffLine("gap", None, None, ""))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                rows.extend(
+                    DiffLine("context", i + 1, j + 1, old_lines[i])
+                    for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
+                )
+                continue
+            if tag in ("replace", "delete"):
+                rows.extend(DiffLine("removed", i + 1, None, old_lines[i]) for i in range(i1, i2))
+            if tag in ("replace", "insert"):
+                rows.extend(DiffLine("added", None, j + 1, new_lines[j]) for j in range(j1, j2))
+        last = group[-1]
+    if last[2] < len(old_lines) or last[4] < len(new_lines):
+        rows.append(DiffLine("gap", None, None, ""))
+    return rows
+
+
+# --- Restoring --------------------------------------------------------------------------
+
+
+def ensure_tags(revision: Revision) -> None:
+    """Make the tags a revision names exist again, so restoring never drops one silently."""
+    for version in _versions_of(revision, TaggedItem):
+        value = _fields(version)["tag"]
+        if isinstance(value, list) and not Tag.objects.filter(name=value[0]).exists():
+            Tag.objects.create(name=value[0])
+
+
+def note_names(note: Note | None) -> set[str]:
+    """The names other notes' [[links]] may use for this note."""
+    return {note.slug, note.title_key} if note is not None else set()
+
+
+def after_restore(note: Note, names_before: set[str]) -> None:
+    """Notes linking to the old or restored title/slug render their links again."""
+    rerender_linking_notes(names_before | note_names(note), exclude_pk=note.pk)
+
+
+def restore(version: Version, *, user) -> Note:
+    """Put the note back as it was in this version: fields, tags, papers and figures.
+
+    The restore is itself a new revision, so it can be undone the same way. Rendered HTML,
+    excerpt and links are made again from the restored body.
+    """
+    note_pk = int(version.object_id)
+    names_before = note_names(Note.objects.filter(pk=note_pk).first())
+    comment = f"Restored version from {format_date(version.revision.date_created)}"
+    try:
+        with transaction.atomic(using=version.db), reversion.create_revision():
+            ensure_tags(version.revision)
+            version.revision.revert(delete=True)
+            note = Note.objects.get(pk=note_pk)
+            if not Category.objects.filter(pk=note.category_id).exists():
+                raise RestoreError("That version's category no longer exists.")
+            if note.author_id and not get_user_model().objects.filter(pk=note.author_id).exists():
+                note.author = None
+            note.save()
+            add_note_to_revision(note)
+            reversion.set_user(user)
+            reversion.set_comment(comment)
+    except (RevertError, ProtectedError, IntegrityError, Note.DoesNotExist) as exc:
+        raise RestoreError(f"That version could not be restored: {exc}") from exc
+    after_restore(note, names_before)
+    return note

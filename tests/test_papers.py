@@ -1,0 +1,571 @@
+"""Paper records: identifiers, BibTeX, citation cards, notes on the same paper,
+front matter in and out, and the admin's paper form."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from datetime import timedelta
+from html import unescape
+from io import StringIO
+from pathlib import Path
+
+import yaml
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import SimpleTestCase, TestCase
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from notes.importexport import import_paths
+from notes.models import Category, Note, Paper
+from notes.papers import normalize_arxiv, normalize_doi, to_bibtex
+from tests.factories import make_category, make_note
+
+LORA = {
+    "title": "LoRA: Low-Rank Adaptation of Large Language Models",
+    "authors": "Edward J. Hu\nYelong Shen\nPhillip Wallis",
+    "venue": "ICLR",
+    "year": 2022,
+    "arxiv": "2106.09685",
+    "code_url": "https://github.com/microsoft/LoRA",
+}
+QLORA = {
+    "title": "QLoRA: Efficient Finetuning of Quantized LLMs",
+    "authors": "Tim Dettmers\nArtidoro Pagnoni",
+    "venue": "NeurIPS",
+    "year": 2023,
+    "arxiv": "2305.14314",
+}
+
+
+def parse_bibtex(entry: str) -> tuple[str, str, dict[str, str]]:
+    """(entry type, key, fields) of one BibTeX entry as to_bibtex writes it."""
+    match = re.fullmatch(r"@(\w+)\{([^,\s]+),\n(.*)\n\}\n", entry, re.DOTALL)
+    assert match, f"not a BibTeX entry:\n{entry}"
+    fields = {}
+    for line in match.group(3).split(",\n"):
+        name, value = re.fullmatch(r"  (\w+) = \{(.*)\}", line, re.DOTALL).groups()
+        fields[name] = value
+    return match.group(1), match.group(2), fields
+
+
+def text(html: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def paper_cards(html: str) -> list[str]:
+    return re.findall(r'<section class="paper-card".*?</section>', html, re.DOTALL)
+
+
+def links(html: str) -> dict[str, str]:
+    """Link text -> href of every <a> in a fragment."""
+    return {
+        text(label): unescape(href)
+        for href, label in re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', html, re.DOTALL)
+    }
+
+
+def add_papers(note: Note, *records: dict) -> list[Paper]:
+    return [
+        Paper.objects.create(note=note, position=position, **record)
+        for position, record in enumerate(records)
+    ]
+
+
+# --- Identifiers --------------------------------------------------------------------------
+
+
+class NormalizeArxivTests(SimpleTestCase):
+    def test_every_way_of_writing_a_new_style_id_gives_the_bare_id(self) -> None:
+        for value in (
+            "2106.09685",
+            "arXiv:2106.09685v2",
+            "https://arxiv.org/abs/2106.09685",
+            "https://arxiv.org/pdf/2106.09685v3.pdf",
+        ):
+            with self.subTest(value):
+                self.assertEqual(normalize_arxiv(value), "2106.09685")
+
+    def test_old_style_ids_keep_their_archive(self) -> None:
+        for value in ("hep-th/9901001", "arXiv:hep-th/9901001v2"):
+            with self.subTest(value):
+                self.assertEqual(normalize_arxiv(value), "hep-th/9901001")
+
+    def test_anything_else_gives_an_empty_id(self) -> None:
+        for value in (
+            "garbage",
+            "",
+            "https://example.org/abs/2106.09685",
+            "2106.09685 and more",
+            # A digit lost (as YAML does to an unquoted 2106.09680): not a real id since 2015.
+            "2106.0968",
+        ):
+            with self.subTest(value):
+                self.assertEqual(normalize_arxiv(value), "")
+
+
+class NormalizeDoiTests(SimpleTestCase):
+    def test_resolver_prefix_is_removed_and_case_folded(self) -> None:
+        self.assertEqual(
+            normalize_doi("https://doi.org/10.1038/Nature14236"), "10.1038/nature14236"
+        )
+
+    def test_text_that_is_not_a_doi_gives_empty(self) -> None:
+        self.assertEqual(normalize_doi("https://example.org/paper"), "")
+
+
+# --- BibTeX -------------------------------------------------------------------------------
+
+
+class BibtexTests(SimpleTestCase):
+    def bibtex(self, **overrides) -> str:
+        fields = {
+            "title": LORA["title"],
+            "authors": ["Edward J. Hu", "Yelong Shen"],
+            "year": 2022,
+            "venue": "ICLR",
+            "arxiv": "2106.09685",
+        }
+        return to_bibtex(**{**fields, **overrides})
+
+    def test_key_is_first_author_family_name_year_and_first_title_word(self) -> None:
+        self.assertEqual(parse_bibtex(self.bibtex())[1], "hu2022lora")
+
+    def test_key_skips_leading_stop_words_of_the_title(self) -> None:
+        key = parse_bibtex(self.bibtex(title="On the Opportunities of Foundation Models"))[1]
+        self.assertEqual(key, "hu2022opportunities")
+
+    def test_paper_with_a_venue_is_inproceedings_with_booktitle(self) -> None:
+        entry_type, _, fields = parse_bibtex(self.bibtex())
+        self.assertEqual(entry_type, "inproceedings")
+        self.assertEqual(fields["booktitle"], "ICLR")
+        self.assertEqual(fields["year"], "2022")
+        self.assertEqual(fields["author"], "Edward J. Hu and Yelong Shen")
+
+    def test_arxiv_only_paper_is_an_article_in_the_arxiv_journal(self) -> None:
+        entry_type, _, fields = parse_bibtex(self.bibtex(venue=""))
+        self.assertEqual(entry_type, "article")
+        self.assertEqual(fields["journal"], "arXiv preprint arXiv:2106.09685")
+        self.assertEqual(fields["eprint"], "2106.09685")
+        self.assertEqual(fields["url"], "https://arxiv.org/abs/2106.09685")
+        self.assertNotIn("booktitle", fields)
+
+    def test_title_keeps_its_capitalisation_in_braces(self) -> None:
+        self.assertEqual(parse_bibtex(self.bibtex())[2]["title"], "{" + LORA["title"] + "}")
+
+    def test_ampersand_and_underscore_are_escaped(self) -> None:
+        fields = parse_bibtex(self.bibtex(title="Search & Rescue with snake_case", venue="A&B"))[2]
+        self.assertEqual(fields["title"], r"{Search \& Rescue with snake\_case}")
+        self.assertEqual(fields["booktitle"], r"A\&B")
+
+    def test_backslash_is_escaped_once(self) -> None:
+        """A backslash becomes \\textbackslash{}, not \\textbackslash\\{\\} (a stray '{}')."""
+        fields = parse_bibtex(self.bibtex(title="Either A \\ B"))[2]
+        self.assertEqual(fields["title"], r"{Either A \textbackslash{} B}")
+
+
+# --- Model --------------------------------------------------------------------------------
+
+
+class PaperSaveTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.note = make_note("Paper holder")
+
+    def test_save_stores_the_bare_arxiv_id(self) -> None:
+        paper = Paper.objects.create(note=self.note, title="LoRA", arxiv="arXiv:2106.09685v2")
+        paper.refresh_from_db()
+        self.assertEqual(paper.arxiv, "2106.09685")
+
+    def test_save_takes_the_arxiv_id_from_an_arxiv_url(self) -> None:
+        paper = Paper.objects.create(
+            note=self.note, title="LoRA", url="https://arxiv.org/pdf/2106.09685v3.pdf"
+        )
+        paper.refresh_from_db()
+        self.assertEqual(paper.arxiv, "2106.09685")
+
+    def test_save_leaves_the_arxiv_id_empty_for_other_urls(self) -> None:
+        paper = Paper.objects.create(note=self.note, title="X", url="https://example.org/x.pdf")
+        paper.refresh_from_db()
+        self.assertEqual(paper.arxiv, "")
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+class CitationCardTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.note = make_note("LoRA 与 QLoRA")
+        cls.lora, cls.qlora = add_papers(cls.note, LORA, QLORA)
+        cls.draft = make_note("Draft on LoRA", status=Note.Status.DRAFT)
+        (cls.draft_paper,) = add_papers(cls.draft, LORA)
+
+    def cards(self) -> list[str]:
+        return paper_cards(self.client.get(self.note.get_absolute_url()).content.decode())
+
+    def test_detail_page_has_one_card_per_paper_in_order(self) -> None:
+        titles = [
+            text(re.search(r'<p class="paper-title">(.*?)</p>', card).group(1))
+            for card in self.cards()
+        ]
+        self.assertEqual(titles, [LORA["title"], QLORA["title"]])
+
+    def test_card_lists_the_authors(self) -> None:
+        self.assertIn("Edward J. Hu, Yelong Shen, Phillip Wallis", text(self.cards()[0]))
+
+    def test_card_shows_venue_and_year(self) -> None:
+        venue = re.search(r'<span class="paper-venue">(.*?)</span>', self.cards()[0]).group(1)
+        self.assertEqual(text(venue), "ICLR 2022")
+
+    def test_paper_title_links_to_the_arxiv_abstract(self) -> None:
+        self.assertEqual(links(self.cards()[0])[LORA["title"]], "https://arxiv.org/abs/2106.09685")
+
+    def test_card_links_to_the_code(self) -> None:
+        self.assertEqual(links(self.cards()[0])["代码 Code"], LORA["code_url"])
+
+    def test_card_without_code_has_no_code_link(self) -> None:
+        self.assertNotIn("代码 Code", links(self.cards()[1]))
+
+    def test_bibtex_link_downloads_the_entry(self) -> None:
+        href = links(self.cards()[0])["BibTeX"]
+        response = self.client.get(href)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Content-Type"].split(";")[0], "application/x-bibtex")
+        self.assertEqual(response["Content-Disposition"], 'attachment; filename="hu2022lora.bib"')
+        self.assertEqual(response.content.decode(), self.lora.bibtex())
+        self.assertEqual(parse_bibtex(response.content.decode())[1], "hu2022lora")
+
+    def test_bibtex_of_a_draft_notes_paper_is_not_found(self) -> None:
+        response = self.client.get(self.draft_paper.get_bibtex_url())
+        self.assertEqual(response.status_code, 404)
+
+    def test_bibtex_under_another_notes_address_is_not_found(self) -> None:
+        url = reverse("notes:bibtex", kwargs={"slug": self.note.slug, "pk": self.draft_paper.pk})
+        self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class ListVenueTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("大模型 LLM")
+        cls.with_paper = make_note("Note with paper", category=cls.category)
+        add_papers(cls.with_paper, LORA, QLORA)
+        cls.without_paper = make_note("Note without paper", category=cls.category)
+
+    def meta_line(self, note: Note) -> str:
+        html = self.client.get(reverse("notes:list")).content.decode()
+        items = re.findall(r'<article class="note-item">.*?</article>', html, re.DOTALL)
+        (item,) = [item for item in items if f'href="{note.get_absolute_url()}"' in item]
+        return re.search(r'<p class="note-meta">(.*?)</p>', item, re.DOTALL).group(1)
+
+    def test_venue_and_year_of_the_first_paper_follow_the_category(self) -> None:
+        meta = self.meta_line(self.with_paper)
+        self.assertRegex(
+            meta,
+            r'class="category-label"[^>]*>大模型 LLM</a>\s*<span class="paper-venue"[^>]*>'
+            r"ICLR 2022</span>",
+        )
+
+    def test_note_without_paper_shows_no_venue(self) -> None:
+        self.assertNotIn("paper-venue", self.meta_line(self.without_paper))
+
+
+class SamePaperTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.first = make_note("LoRA explained")
+        add_papers(cls.first, {"title": "LoRA", "arxiv": "2106.09685"})
+        cls.second = make_note("LoRA in practice")
+        add_papers(cls.second, {"title": "LoRA (v2)", "arxiv": "arXiv:2106.09685v2"})
+        cls.draft = make_note("LoRA draft", status=Note.Status.DRAFT)
+        add_papers(cls.draft, {"title": "LoRA", "url": "https://arxiv.org/abs/2106.09685"})
+        cls.other = make_note("Attention is all you need")
+        add_papers(cls.other, {"title": "Transformer", "arxiv": "1706.03762"})
+
+    def related(self, note: Note) -> list[str]:
+        """Titles under 'Other notes on this paper' on the note's page."""
+        html = self.client.get(note.get_absolute_url()).content.decode()
+        match = re.search(
+            r'<aside class="related" aria-labelledby="same-paper-title">(.*?)</aside>',
+            html,
+            re.DOTALL,
+        )
+        if not match:
+            return []
+        return [text(title) for title in re.findall(r"<li>(.*?)</li>", match.group(1))]
+
+    def test_notes_on_the_same_arxiv_paper_link_to_each_other(self) -> None:
+        """The ids were written differently (2106.09685, arXiv:2106.09685v2): same paper."""
+        self.assertIn("LoRA in practice", self.related(self.first))
+        self.assertIn("LoRA explained", self.related(self.second))
+
+    def test_draft_on_the_same_paper_is_not_linked(self) -> None:
+        self.assertEqual(self.related(self.first), ["LoRA in practice"])
+        self.assertEqual(self.related(self.second), ["LoRA explained"])
+
+    def test_section_has_its_heading(self) -> None:
+        html = self.client.get(self.first.get_absolute_url()).content.decode()
+        self.assertIn("Other notes on this paper", html)
+
+    def test_note_on_another_paper_has_no_such_section(self) -> None:
+        self.assertEqual(self.related(self.other), [])
+
+
+# --- Import and export --------------------------------------------------------------------
+
+
+def note_text(slug: str, papers_yaml: str = "") -> str:
+    return (
+        f"---\ntitle: Note {slug}\nslug: {slug}\ndate: 2026-01-14\ncategory: ML\n{papers_yaml}"
+        f"---\nBody of {slug}.\n"
+    )
+
+
+class PaperImportTests(TestCase):
+    def setUp(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="research-notes-import-"))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+
+    def write(self, name: str, content: str) -> Path:
+        path = self.folder / name
+        path.write_text(content, encoding="utf-8")
+        return path
+
+    def papers_of(self, slug: str) -> list[dict]:
+        return list(
+            Paper.objects.filter(note__slug=slug).values(
+                "title", "authors", "venue", "year", "arxiv", "url", "code_url", "doi"
+            )
+        )
+
+    def test_paper_mapping_creates_one_paper(self) -> None:
+        path = self.write(
+            "lora.md",
+            note_text(
+                "lora",
+                (
+                    "paper:\n"
+                    "  title: 'LoRA: Low-Rank Adaptation'\n"
+                    "  authors: [Edward J. Hu, Yelong Shen]\n"
+                    "  venue: ICLR\n"
+                    "  year: 2022\n"
+                    "  arxiv: 'arXiv:2106.09685v2'\n"
+                    "  code: https://github.com/microsoft/LoRA\n"
+                    "  doi: https://doi.org/10.48550/arXiv.2106.09685\n"
+                ),
+            ),
+        )
+        report = import_paths([path])
+        self.assertEqual(report.errors, [])
+        self.assertEqual(
+            self.papers_of("lora"),
+            [
+                {
+                    "title": "LoRA: Low-Rank Adaptation",
+                    "authors": "Edward J. Hu\nYelong Shen",
+                    "venue": "ICLR",
+                    "year": 2022,
+                    "arxiv": "2106.09685",
+                    "url": "",
+                    "code_url": "https://github.com/microsoft/LoRA",
+                    "doi": "10.48550/arxiv.2106.09685",
+                }
+            ],
+        )
+
+    def test_papers_list_creates_papers_in_order(self) -> None:
+        path = self.write(
+            "laws.md",
+            note_text(
+                "laws",
+                (
+                    "papers:\n"
+                    "  - {title: Scaling Laws, arxiv: '2001.08361'}\n"
+                    "  - {title: Chinchilla, venue: NeurIPS, year: 2022}\n"
+                    "  - {title: Another one}\n"
+                ),
+            ),
+        )
+        import_paths([path])
+        titles = [paper["title"] for paper in self.papers_of("laws")]
+        self.assertEqual(titles, ["Scaling Laws", "Chinchilla", "Another one"])
+
+    def test_arxiv_url_alone_gives_the_imported_paper_its_arxiv_id(self) -> None:
+        """So the imported note links to other notes on the paper, as one saved in the admin."""
+        path = self.write(
+            "lora.md",
+            note_text("lora", ("paper:\n  title: LoRA\n  url: https://arxiv.org/abs/2106.09685\n")),
+        )
+        import_paths([path])
+        self.assertEqual(self.papers_of("lora")[0]["arxiv"], "2106.09685")
+
+    def test_invalid_paper_data_fails_that_file_only(self) -> None:
+        cases = {
+            "unknown key": ("paper:\n  title: X\n  journal: Nature\n", "journal"),
+            "missing title": ("paper:\n  venue: ICLR\n", "title"),
+            "bad year": ("paper:\n  title: X\n  year: twenty\n", "year"),
+            "bad arxiv": ("paper:\n  title: X\n  arxiv: not-an-id\n", "arxiv"),
+            "non-http url": ("paper:\n  title: X\n  url: ftp://example.org/x.pdf\n", "url"),
+            "paper and papers": ("paper:\n  title: X\npapers:\n  - title: Y\n", "papers"),
+        }
+        for number, (case, (papers_yaml, word)) in enumerate(cases.items()):
+            with self.subTest(case):
+                bad = self.write(f"bad-{number}.md", note_text(f"bad-{number}", papers_yaml))
+                good = self.write(f"good-{number}.md", note_text(f"good-{number}"))
+                report = import_paths([bad, good])
+                self.assertEqual([path for path, _ in report.errors], [bad])
+                self.assertIn(word, report.errors[0][1])
+                self.assertEqual(report.created, [f"good-{number}"])
+                self.assertFalse(Note.objects.filter(slug=f"bad-{number}").exists())
+
+    def test_unquoted_arxiv_id_that_lost_a_zero_is_an_error_with_a_hint(self) -> None:
+        """YAML reads `arxiv: 2106.09680` as a number and drops the zero: never a wrong id."""
+        path = self.write("zero.md", note_text("zero", "paper:\n  title: X\n  arxiv: 2106.09680\n"))
+        report = import_paths([path])
+        self.assertEqual(len(report.errors), 1)
+        self.assertIn("quote", report.errors[0][1])
+        self.assertFalse(Paper.objects.exists())
+
+
+class PaperExportTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category("ML")
+        published_at = timezone.now() - timedelta(days=3)
+        cls.one = make_note("One paper", slug="one", category=category, published_at=published_at)
+        add_papers(cls.one, LORA)
+        cls.two = make_note("Two papers", slug="two", category=category, published_at=published_at)
+        add_papers(cls.two, QLORA, {"title": "Untitled venue", "url": "https://example.org/p"})
+        cls.none = make_note("No paper", slug="none", category=category, published_at=published_at)
+
+    def setUp(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="research-notes-export-"))
+        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+
+    def export(self, name: str) -> Path:
+        call_command("export_notes", str(self.folder / name), stdout=StringIO())
+        return self.folder / name
+
+    def front_matter(self, slug: str) -> dict:
+        text = (self.export("out") / f"{slug}.md").read_text(encoding="utf-8")
+        return yaml.safe_load(text.split("---\n")[1])
+
+    def test_one_paper_is_written_as_a_paper_mapping(self) -> None:
+        meta = self.front_matter("one")
+        self.assertNotIn("papers", meta)
+        self.assertEqual(
+            meta["paper"],
+            {
+                "title": LORA["title"],
+                "authors": ["Edward J. Hu", "Yelong Shen", "Phillip Wallis"],
+                "venue": "ICLR",
+                "year": 2022,
+                "arxiv": "2106.09685",
+                "code": LORA["code_url"],
+            },
+        )
+
+    def test_two_papers_are_written_as_a_papers_list(self) -> None:
+        meta = self.front_matter("two")
+        self.assertNotIn("paper", meta)
+        self.assertEqual(
+            [paper["title"] for paper in meta["papers"]], [QLORA["title"], "Untitled venue"]
+        )
+
+    def test_note_without_paper_has_no_paper_key(self) -> None:
+        meta = self.front_matter("none")
+        self.assertNotIn("paper", meta)
+        self.assertNotIn("papers", meta)
+
+    def test_export_import_export_keeps_papers_identical(self) -> None:
+        first = self.export("a")
+        Note.objects.all().delete()
+        Category.objects.all().delete()
+        Tag.objects.all().delete()
+        self.assertFalse(Paper.objects.exists())
+        report = import_paths([first])
+        self.assertEqual(report.errors, [])
+        self.assertEqual(Paper.objects.count(), 3)
+        second = self.export("b")
+        files = sorted(path.name for path in first.iterdir())
+        self.assertEqual(sorted(path.name for path in second.iterdir()), files)
+        for name in files:
+            with self.subTest(name):
+                self.assertEqual((second / name).read_bytes(), (first / name).read_bytes())
+
+
+# --- Admin --------------------------------------------------------------------------------
+
+
+class PaperFormTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.admin = get_user_model().objects.create_superuser("editor", "editor@example.com")
+        cls.note = make_note("Note to cite from", body="Body.")
+
+    def setUp(self) -> None:
+        self.client.force_login(self.admin)
+
+    def post_paper(self, **paper):
+        """Save the note's change form with one new paper in the Paper inline."""
+        note = self.note
+        published_at = timezone.localtime(note.published_at)
+        data = {
+            "title": note.title,
+            "slug": note.slug,
+            "category": note.category_id,
+            "tags": "",
+            "body": note.body,
+            "status": note.status,
+            "summary": "",
+            "author": "",
+            "published_at_0": published_at.strftime("%Y-%m-%d"),
+            "published_at_1": published_at.strftime("%H:%M:%S"),
+        }
+        for prefix, total in (("papers", 1), ("figures", 0)):
+            data.update(
+                {
+                    f"{prefix}-TOTAL_FORMS": str(total),
+                    f"{prefix}-INITIAL_FORMS": "0",
+                    f"{prefix}-MIN_NUM_FORMS": "0",
+                    f"{prefix}-MAX_NUM_FORMS": "1000",
+                }
+            )
+        fields = {
+            "title": "LoRA",
+            "authors": "",
+            "venue": "",
+            "year": "",
+            "url": "",
+            "arxiv": "",
+            "doi": "",
+            "code_url": "",
+            "note": str(note.pk),
+        }
+        data.update({f"papers-0-{name}": value for name, value in {**fields, **paper}.items()})
+        return self.client.post(reverse("admin:notes_note_change", args=[note.pk]), data)
+
+    def test_bad_arxiv_id_is_refused_with_a_clear_message(self) -> None:
+        response = self.post_paper(arxiv="arxiv 2106")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response,
+            "Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL.",
+        )
+        self.assertFalse(Paper.objects.exists())
+
+    def test_good_arxiv_id_is_stored_bare(self) -> None:
+        response = self.post_paper(arxiv="https://arxiv.org/pdf/2106.09685v3.pdf")
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Paper.objects.get(note=self.note).arxiv, "2106.09685")
+
+    def test_bad_doi_is_refused(self) -> None:
+        response = self.post_paper(doi="nature14236")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Not a DOI")
+        self.assertFalse(Paper.objects.exists())

@@ -1,0 +1,448 @@
+"""Revision history in the admin: every save is kept, two versions can be compared, any one
+restored in one click, and a deleted note recovered.
+
+The forms are filled in the way a browser would: the page is fetched, every field's current
+value read from the HTML, a few values changed, and the form posted back.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.test import TestCase
+from django.urls import reverse
+from reversion.models import Version
+from taggit.models import Tag
+
+from notes.importexport import import_paths
+from notes.models import Note
+from tests.factories import make_category, make_note
+
+CHANGELIST = reverse("admin:notes_note_changelist")
+
+
+class FormFields(HTMLParser):
+    """The name/value pairs a browser would submit for one <form> of a page."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.in_form = False
+        self.data: dict[str, list[str]] = {}
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.select_options: list[tuple[str, bool]] = []
+
+    def add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        attrs = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.in_form = attrs.get("id") == self.form_id
+        if not self.in_form or (not attrs.get("name") and tag != "option"):
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self.add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.add(self.textarea, "")
+        elif tag == "select":
+            self.select, self.select_options = attrs["name"], []
+        elif tag == "option" and self.select:
+            self.select_options.append((attrs.get("value", ""), "selected" in attrs))
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.data[self.textarea][-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+        elif tag == "textarea" and self.textarea:
+            # Browsers drop the newline that directly follows <textarea>.
+            value = self.data[self.textarea][-1]
+            self.data[self.textarea][-1] = value.removeprefix("\n")
+            self.textarea = None
+        elif tag == "select" and self.select:
+            chosen = [value for value, selected in self.select_options if selected]
+            if not chosen and self.select_options:
+                chosen = [self.select_options[0][0]]
+            for value in chosen:
+                self.add(self.select, value)
+            self.select = None
+
+
+def form_data(html: str, form_id: str = "note_form") -> dict[str, list[str]]:
+    parser = FormFields(form_id)
+    parser.feed(html)
+    assert parser.data, f"no form #{form_id} on the page"
+    return parser.data
+
+
+def rows_of(html: str, css_class: str) -> list[str]:
+    """The text of each diff row with this class, tags stripped."""
+    rows = re.findall(rf'<tr class="{css_class}">(.*?)</tr>', html, re.DOTALL)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in rows]
+
+
+def changed_field_labels(html: str) -> list[str]:
+    table = re.search(r'<table class="revision-fields">(.*?)</table>', html, re.DOTALL)
+    return re.findall(r'<th scope="row">([^<]*)</th>', table.group(1)) if table else []
+
+
+class RevisionTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.admin = get_user_model().objects.create_superuser("editor", "editor@example.com")
+        cls.category = make_category("大模型 LLM")
+
+    def setUp(self) -> None:
+        self.client.force_login(self.admin)
+
+    # --- Editing as an editor would -------------------------------------------------------
+
+    def submit(self, url: str, changes: dict, form_id: str = "note_form"):
+        data = form_data(self.client.get(url).content.decode(), form_id)
+        return self.client.post(url, {**data, **changes})
+
+    def add_note(self, *, papers: tuple[str, ...] = (), **fields) -> Note:
+        changes = {
+            "title": "LoRA 低秩适配",
+            "slug": "lora",
+            "category": str(self.category.pk),
+            "tags": "PEFT, 微调",
+            "body": "## 方法\n\nFirst line.\nSecond line.\nThird line.",
+            **fields,
+            "papers-TOTAL_FORMS": str(len(papers)),
+        }
+        for index, title in enumerate(papers):
+            changes[f"papers-{index}-title"] = title
+        response = self.submit(reverse("admin:notes_note_add"), changes)
+        self.assertEqual(response.status_code, 302, "the add form did not save")
+        return Note.objects.get(slug=changes["slug"])
+
+    def edit_note(self, note: Note, *, add_paper: str = "", delete_papers: bool = False, **fields):
+        url = reverse("admin:notes_note_change", args=[note.pk])
+        page = form_data(self.client.get(url).content.decode())
+        changes: dict = dict(fields)
+        if delete_papers:
+            for index in range(int(page["papers-INITIAL_FORMS"][0])):
+                changes[f"papers-{index}-DELETE"] = "on"
+        if add_paper:
+            index = int(page["papers-TOTAL_FORMS"][0])
+            changes["papers-TOTAL_FORMS"] = str(index + 1)
+            changes[f"papers-{index}-title"] = add_paper
+        response = self.client.post(url, {**page, **changes})
+        self.assertEqual(response.status_code, 302, "the change form did not save")
+        note.refresh_from_db()
+        return note
+
+    def versions(self, note: Note) -> list[Version]:
+        """The note's versions, oldest first."""
+        return list(Version.objects.get_for_object(note).order_by("pk"))
+
+    def compare_url(self, note: Note, older: Version | None, newer: Version) -> str:
+        url = reverse("admin:notes_note_compare", args=[note.pk])
+        return f"{url}?from={older.pk}&to={newer.pk}" if older else f"{url}?to={newer.pk}"
+
+    def restore(self, note: Note, version: Version):
+        return self.client.post(reverse("admin:notes_note_restore", args=[note.pk, version.pk]))
+
+    def state(self, note: Note) -> dict:
+        note.refresh_from_db()
+        return {
+            "title": note.title,
+            "slug": note.slug,
+            "body": note.body,
+            "tags": sorted(note.tags.names()),
+            "papers": list(note.papers.values_list("title", flat=True)),
+        }
+
+
+class SavingKeepsRevisionsTests(RevisionTestCase):
+    def test_every_admin_save_keeps_a_revision_with_the_editor_and_the_body(self) -> None:
+        note = self.add_note(body="First draft.")
+        self.edit_note(note, body="Second draft.")
+        versions = self.versions(note)
+        self.assertEqual(
+            [v.field_dict["body"] for v in versions], ["First draft.", "Second draft."]
+        )
+        self.assertEqual({v.revision.user for v in versions}, {self.admin})
+
+    def test_history_page_lists_each_version_with_who_and_when(self) -> None:
+        note = self.add_note()
+        self.edit_note(note, title="LoRA, revised")
+        html = self.client.get(reverse("admin:notes_note_history", args=[note.pk])).content.decode()
+        rows = re.findall(r'<tr class="revision-row[^"]*">(.*?)</tr>', html, re.DOTALL)
+        self.assertEqual(len(rows), 2)
+        self.assertTrue(all("editor" in row for row in rows))
+        # Newest first; every version but the current one can be restored.
+        self.assertIn("current", rows[0])
+        self.assertEqual([("Restore this version" in row) for row in rows], [False, True])
+
+    def test_bulk_publish_keeps_a_revision_of_each_note(self) -> None:
+        drafts = [make_note(f"Draft {n}", category=self.category, status="draft") for n in (1, 2)]
+        self.client.post(
+            CHANGELIST, {"action": "publish", "_selected_action": [d.pk for d in drafts]}
+        )
+        for draft in drafts:
+            [version] = self.versions(draft)
+            self.assertEqual(version.revision.comment, "Published via bulk action")
+            self.assertEqual(version.revision.user, self.admin)
+            self.assertEqual(version.field_dict["status"], Note.Status.PUBLISHED)
+
+    def test_restoring_one_note_after_a_bulk_action_leaves_the_others_alone(self) -> None:
+        first = self.add_note(title="First", slug="first", status="draft")
+        second = self.add_note(title="Second", slug="second", status="draft")
+        self.client.post(
+            CHANGELIST, {"action": "publish", "_selected_action": [first.pk, second.pk]}
+        )
+        self.edit_note(first, body="Edited after publishing.")
+        self.edit_note(second, body="Also edited after publishing.")
+        published_version = self.versions(first)[1]
+        self.restore(first, published_version)
+        self.assertEqual(self.state(second)["body"], "Also edited after publishing.")
+        self.assertEqual(self.state(first)["body"], published_version.field_dict["body"])
+
+    def test_import_keeps_a_revision_naming_the_file(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "qlora.md"
+            path.write_text(
+                "---\ntitle: QLoRA\ncategory: 大模型 LLM\ntags: [PEFT]\n"
+                "paper:\n  title: 'QLoRA: Efficient Finetuning'\n---\n\nQuantised adapters.\n",
+                encoding="utf-8",
+            )
+            import_paths([path])
+        note = Note.objects.get(slug="qlora")
+        [version] = self.versions(note)
+        self.assertEqual(version.revision.comment, "Imported from qlora.md")
+        # The imported tags and paper are in the revision: the compare page lists them.
+        html = self.client.get(self.compare_url(note, None, version)).content.decode()
+        self.assertIn("QLoRA: Efficient Finetuning", html)
+        self.assertRegex(html, r"<ins>PEFT</ins>")
+
+
+class CompareTests(RevisionTestCase):
+    def test_compare_shows_the_removed_and_added_body_lines(self) -> None:
+        note = self.add_note(body="Intro.\nOld claim about rank.\nOutro.")
+        self.edit_note(note, body="Intro.\nNew claim about rank 8.\nOutro.")
+        html = self.client.get(self.compare_url(note, *self.versions(note))).content.decode()
+        self.assertEqual(rows_of(html, "diff-removed"), ["2 − Old claim about rank."])
+        self.assertEqual(rows_of(html, "diff-added"), ["2 + New claim about rank 8."])
+        self.assertEqual(rows_of(html, "diff-context"), ["1 1 Intro.", "3 3 Outro."])
+
+    def test_history_links_each_version_to_its_changes_from_the_one_before(self) -> None:
+        note = self.add_note(body="One.")
+        self.edit_note(note, body="Two.")
+        history = self.client.get(reverse("admin:notes_note_history", args=[note.pk]))
+        links = re.findall(r'<a href="([^"]*)" class="revision-compare-link">', history.text)
+        self.assertEqual(len(links), 1)
+        html = self.client.get(unescape(links[0])).content.decode()
+        self.assertEqual(rows_of(html, "diff-removed"), ["1 − One."])
+        self.assertEqual(rows_of(html, "diff-added"), ["1 + Two."])
+
+    def test_compare_lists_only_the_changed_details_title_and_tags(self) -> None:
+        note = self.add_note(title="LoRA", tags="PEFT")
+        self.edit_note(note, title="LoRA: low-rank adaptation", tags="PEFT, 微调")
+        html = self.client.get(self.compare_url(note, *self.versions(note))).content.decode()
+        self.assertEqual(changed_field_labels(html), ["Title", "Tags"])
+        self.assertIn("<del>LoRA</del>", html)
+        self.assertIn("<ins>LoRA: low-rank adaptation</ins>", html)
+        self.assertIn("<ins>PEFT, 微调</ins>", html)
+
+    def test_compare_lists_changed_papers_status_and_summary(self) -> None:
+        note = self.add_note(papers=("LoRA: Low-Rank Adaptation",))
+        self.edit_note(note, add_paper="QLoRA", status="published", summary="Adapters, briefly.")
+        html = self.client.get(self.compare_url(note, *self.versions(note))).content.decode()
+        self.assertEqual(changed_field_labels(html), ["Status", "Summary", "Papers"])
+        self.assertIn("<ins>LoRA: Low-Rank Adaptation\nQLoRA</ins>", html)
+
+    def test_compare_any_two_versions_reads_older_to_newer(self) -> None:
+        note = self.add_note(body="A")
+        self.edit_note(note, body="B")
+        self.edit_note(note, body="C")
+        first, _, last = self.versions(note)
+        # Picked in either order, the diff reads from the older version to the newer.
+        html = self.client.get(self.compare_url(note, last, first)).content.decode()
+        self.assertEqual(rows_of(html, "diff-removed"), ["1 − A"])
+        self.assertEqual(rows_of(html, "diff-added"), ["1 + C"])
+
+    def test_compare_escapes_markup_in_the_body(self) -> None:
+        note = self.add_note(body="Plain.")
+        self.edit_note(note, body='Plain.\n<script>alert("x")</script>')
+        html = self.client.get(self.compare_url(note, *self.versions(note))).content.decode()
+        self.assertNotIn('<script>alert("x")</script>', html)
+        self.assertIn("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;", html)
+
+    def test_compare_refuses_a_version_of_another_note(self) -> None:
+        note = self.add_note()
+        other = self.add_note(title="Other", slug="other")
+        [version] = self.versions(other)
+        response = self.client.get(self.compare_url(note, None, version))
+        self.assertEqual(response.status_code, 404)
+
+
+class RestoreTests(RevisionTestCase):
+    def make_history(self) -> tuple[Note, dict]:
+        note = self.add_note(
+            title="LoRA",
+            tags="PEFT, 微调",
+            body="## Original heading\n\nThe original explanation.",
+            papers=("LoRA: Low-Rank Adaptation",),
+        )
+        original = self.state(note)
+        self.edit_note(
+            note,
+            title="LoRA rewritten",
+            slug="lora-rewritten",
+            tags="adapters",
+            body="A rewrite without a heading.",
+            delete_papers=True,
+            add_paper="Another paper",
+        )
+        return note, original
+
+    def test_restore_brings_back_the_old_body_title_tags_and_papers(self) -> None:
+        note, original = self.make_history()
+        response = self.restore(note, self.versions(note)[0])
+        self.assertRedirects(response, reverse("admin:notes_note_change", args=[note.pk]))
+        self.assertEqual(self.state(note), original)
+
+    def test_restore_lands_on_the_change_page_saying_so(self) -> None:
+        note, _ = self.make_history()
+        version = self.versions(note)[0]
+        url = reverse("admin:notes_note_restore", args=[note.pk, version.pk])
+        response = self.client.post(url, follow=True)
+        self.assertEqual(
+            response.request["PATH_INFO"], reverse("admin:notes_note_change", args=[note.pk])
+        )
+        self.assertContains(response, "was restored to the version from")
+        self.assertContains(response, 'value="LoRA"')
+
+    def test_restore_renders_the_restored_body(self) -> None:
+        note, _ = self.make_history()
+        self.restore(note, self.versions(note)[0])
+        note.refresh_from_db()
+        self.assertIn("Original heading</h2>", note.body_html)
+        self.assertNotIn("rewrite", note.body_html)
+        self.assertEqual(note.excerpt, "The original explanation.")
+        response = self.client.get(reverse("notes:preview", kwargs={"pk": note.pk}))
+        self.assertContains(response, "The original explanation.")
+
+    def test_restore_is_a_new_revision_so_it_can_be_undone(self) -> None:
+        note, _ = self.make_history()
+        original, rewrite = self.versions(note)
+        self.restore(note, original)
+        versions = self.versions(note)
+        self.assertEqual(len(versions), 3)
+        self.assertTrue(versions[-1].revision.comment.startswith("Restored version from "))
+        self.assertEqual(versions[-1].revision.user, self.admin)
+        # Undo: restore the version that was current before.
+        self.restore(note, rewrite)
+        self.assertEqual(
+            self.state(note),
+            {
+                "title": "LoRA rewritten",
+                "slug": "lora-rewritten",
+                "body": "A rewrite without a heading.",
+                "tags": ["adapters"],
+                "papers": ["Another paper"],
+            },
+        )
+
+    def test_restore_brings_back_a_tag_deleted_since(self) -> None:
+        note, original = self.make_history()
+        Tag.objects.filter(name="PEFT").delete()
+        self.restore(note, self.versions(note)[0])
+        self.assertEqual(self.state(note)["tags"], original["tags"])
+
+    def test_restore_does_not_touch_tags_of_other_notes(self) -> None:
+        note, _ = self.make_history()
+        other = make_note("Other note", category=self.category, tags=["adapters"])
+        self.restore(note, self.versions(note)[0])
+        self.assertEqual(list(other.tags.names()), ["adapters"])
+
+    def test_restore_updates_links_from_other_notes_to_the_old_title(self) -> None:
+        note, _ = self.make_history()
+        linking = make_note("Linking note", category=self.category, body="See [[LoRA]].")
+        self.assertIn("wikilink-missing", linking.body_html)
+        self.restore(note, self.versions(note)[0])
+        linking.refresh_from_db()
+        self.assertIn('<a class="wikilink" href="/notes/lora/">', linking.body_html)
+
+    def test_get_on_the_restore_url_changes_nothing(self) -> None:
+        note, _ = self.make_history()
+        before = self.state(note)
+        response = self.client.get(
+            reverse("admin:notes_note_restore", args=[note.pk, self.versions(note)[0].pk])
+        )
+        self.assertEqual(response.status_code, 405)
+        self.assertEqual(self.state(note), before)
+        self.assertEqual(len(self.versions(note)), 2)
+
+
+class RecoverTests(RevisionTestCase):
+    def test_deleted_note_comes_back_with_its_tags_papers_and_html(self) -> None:
+        note = self.add_note(
+            tags="PEFT, 微调",
+            body="## Kept heading\n\nKept text.",
+            papers=("LoRA: Low-Rank Adaptation",),
+        )
+        original = self.state(note)
+        delete_url = reverse("admin:notes_note_delete", args=[note.pk])
+        self.assertEqual(self.client.post(delete_url, {"post": "yes"}).status_code, 302)
+        self.assertFalse(Note.objects.filter(pk=note.pk).exists())
+
+        recover_list = self.client.get(reverse("admin:notes_note_recoverlist")).content.decode()
+        [recover_url] = re.findall(r'<a href="(/admin/notes/note/recover/\d+/)">', recover_list)
+        response = self.submit(recover_url, {})
+        self.assertEqual(response.status_code, 302)
+
+        recovered = Note.objects.get(slug="lora")
+        self.assertEqual(self.state(recovered), original)
+        self.assertIn("Kept heading</h2>", recovered.body_html)
+        self.assertEqual(recovered.excerpt, "Kept text.")
+
+
+class PermissionTests(RevisionTestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        users = get_user_model().objects
+        cls.reader = users.create_user("reader", "reader@example.com")
+        cls.viewer = users.create_user("viewer", "viewer@example.com", is_staff=True)
+        cls.viewer.user_permissions.add(Permission.objects.get(codename="view_note"))
+
+    def make_history(self) -> tuple[Note, Version]:
+        note = self.add_note(body="Old.")
+        self.edit_note(note, body="New.")
+        return note, self.versions(note)[0]
+
+    def test_non_staff_user_cannot_compare_or_restore(self) -> None:
+        note, old = self.make_history()
+        self.client.force_login(self.reader)
+        compare = self.client.get(self.compare_url(note, None, old))
+        restore = self.restore(note, old)
+        self.assertEqual([compare.status_code, restore.status_code], [302, 302])
+        self.assertIn("/admin/login/", restore["Location"])
+        self.assertEqual(self.state(note)["body"], "New.")
+
+    def test_staff_without_change_permission_cannot_compare_or_restore(self) -> None:
+        note, old = self.make_history()
+        self.client.force_login(self.viewer)
+        compare = self.client.get(self.compare_url(note, None, old))
+        restore = self.restore(note, old)
+        self.assertEqual([compare.status_code, restore.status_code], [403, 403])
+        self.assertEqual(self.state(note)["body"], "New.")
