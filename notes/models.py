@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -184,13 +186,6 @@ class Note(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("notes:detail", kwargs={"slug": self.slug})
 
-    def delete(self, *args, **kwargs):
-        names = {self.slug, self.title_key}
-        pk = self.pk
-        result = super().delete(*args, **kwargs)
-        rerender_linking_notes(names, exclude_pk=pk)
-        return result
-
     def render(self) -> RenderResult:
         """Store the rendered body, excerpt, TOC and reading time; pages only read them."""
         result = render_markdown(self.body, self.render_context())
@@ -298,6 +293,14 @@ def rerender_linking_notes(names: set[str], *, exclude_pk: int | None) -> None:
     linking = Note.objects.filter(outgoing_links__key__in=keys).exclude(pk=exclude_pk).distinct()
     for note in linking:
         note.rerender()
+
+
+@receiver(post_delete, sender=Note)
+def rerender_after_delete(sender, instance: Note, **kwargs) -> None:
+    """A signal, not Note.delete(): the admin's bulk delete deletes a queryset, which never
+    calls delete() on each note, and links to a deleted note must still turn back into
+    'missing' markers."""
+    rerender_linking_notes({instance.slug, instance.title_key}, exclude_pk=instance.pk)
 
 
 class NoteLink(models.Model):

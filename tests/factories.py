@@ -122,3 +122,16 @@ def draft_and_scheduled(category: Category, tags: Iterable[str] = ()) -> tuple[N
         published_at=timezone.now() + timedelta(days=1),
     )
     return draft, scheduled
+
+
+# The admin note form's paper and figure inlines, posted empty.
+INLINE_MANAGEMENT = {
+    f"{prefix}-{name}": value
+    for prefix in ("papers", "figures")
+    for name, value in (
+        ("TOTAL_FORMS", "0"),
+        ("INITIAL_FORMS", "0"),
+        ("MIN_NUM_FORMS", "0"),
+        ("MAX_NUM_FORMS", "1000"),
+    )
+}

@@ -15,7 +15,7 @@ from django.utils import formats, timezone
 from taggit.models import Tag
 
 from notes.models import Category, Note
-from tests.factories import make_category, make_note
+from tests.factories import INLINE_MANAGEMENT, make_category, make_note
 
 CHANGELIST = reverse("admin:notes_note_changelist")
 
@@ -136,18 +136,6 @@ class NoteChangelistTests(AdminTestCase):
     def test_search_finds_chinese_words_in_the_title(self) -> None:
         response = self.client.get(CHANGELIST, {"q": "低秩"})
         self.assertEqual(changelist_titles(response), [self.published.title])
-
-
-INLINE_MANAGEMENT = {
-    f"{prefix}-{name}": value
-    for prefix in ("papers", "figures")
-    for name, value in (
-        ("TOTAL_FORMS", "0"),
-        ("INITIAL_FORMS", "0"),
-        ("MIN_NUM_FORMS", "0"),
-        ("MAX_NUM_FORMS", "1000"),
-    )
-}
 
 
 class NoteEditingTests(AdminTestCase):

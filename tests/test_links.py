@@ -16,23 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notes.models import Note
-from tests.factories import make_category, make_note
+from tests.factories import INLINE_MANAGEMENT, make_category, make_note
 
 _ANCHOR = re.compile(r"<a\b([^>]*)>(.*?)</a>", re.S)
 _ATTRIBUTE = re.compile(r'([\w-]+)="([^"]*)"')
-
-
-# The admin add form's empty paper and figure inlines (as in tests/test_admin.py).
-INLINE_MANAGEMENT = {
-    f"{prefix}-{name}": value
-    for prefix in ("papers", "figures")
-    for name, value in (
-        ("TOTAL_FORMS", "0"),
-        ("INITIAL_FORMS", "0"),
-        ("MIN_NUM_FORMS", "0"),
-        ("MAX_NUM_FORMS", "1000"),
-    )
-}
 
 
 def anchors(html: str) -> list[tuple[dict[str, str], str]]:
@@ -253,6 +240,11 @@ class RerenderTests(WikiLinkTestCase):
     def test_deleting_the_target_turns_links_back_into_missing_markers(self) -> None:
         self.target.delete()
         self.assertEqual(wikilinks(self.linker), [])
+        self.assertEqual(missing_links(self.linker), ["b-slug"])
+
+    def test_bulk_deleting_the_target_also_updates_links(self) -> None:
+        """The admin's "delete selected" deletes a queryset, never calling Note.delete()."""
+        Note.objects.filter(pk=self.target.pk).delete()
         self.assertEqual(missing_links(self.linker), ["b-slug"])
 
 
