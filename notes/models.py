@@ -6,7 +6,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -94,7 +94,20 @@ class Note(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class Language(models.TextChoices):
+        # BCP 47 tags, as <article lang> and feeds write them.
+        CHINESE = "zh-Hans", "中文 Chinese"
+        ENGLISH = "en", "English"
+
     title = models.CharField(max_length=300)
+    short_title = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=(
+            "How [[links]] to this note read in a sentence, e.g. “DreamFusion”. Left blank, "
+            "the part of the title before a colon is used."
+        ),
+    )
     slug = models.SlugField(
         max_length=200,
         unique=True,
@@ -118,6 +131,19 @@ class Note(models.Model):
         help_text="Plain text for lists and feeds. Left blank, an excerpt of the body is used.",
     )
     body = models.TextField(blank=True, help_text="Markdown.")
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=Language.choices,
+        help_text="The note's language. Left blank, it is detected from the prose.",
+    )
+    lang = models.CharField(
+        max_length=10,
+        editable=False,
+        default=Language.CHINESE,
+        help_text="The language the note is served in: the editor's choice or the detected one.",
+    )
+    has_math = models.BooleanField(editable=False, default=False)
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(editable=False, default="")
     render_warnings = models.JSONField(editable=False, default=list, blank=True)
@@ -130,8 +156,12 @@ class Note(models.Model):
     )
     published_at = models.DateTimeField(
         "publish date",
-        default=timezone.now,
-        help_text="A published note with a future date stays hidden until then.",
+        null=True,
+        blank=True,
+        help_text=(
+            "Left blank, the note is dated the moment it is published. "
+            "A published note with a future date stays hidden until then."
+        ),
     )
     extra_front_matter = models.JSONField(
         default=dict,
@@ -146,11 +176,13 @@ class Note(models.Model):
 
     # Derived from the body at save time; pages and feeds only ever read them.
     RENDERED_FIELDS = (
-        "body_html", "excerpt", "render_warnings", "toc_html", "reading_minutes", "title_key"
+        "body_html", "excerpt", "render_warnings", "toc_html", "reading_minutes", "title_key",
+        "lang", "has_math",
     )  # fmt: skip
 
     class Meta:
-        ordering = ["-published_at", "-id"]
+        # Undated drafts first in the admin, on every database.
+        ordering = [F("published_at").desc(nulls_first=True), "-id"]
         get_latest_by = "published_at"
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="note_public_idx"),
@@ -193,6 +225,8 @@ class Note(models.Model):
         self.render_warnings = list(result.warnings)
         self.toc_html = result.toc_html
         self.reading_minutes = result.reading_minutes
+        self.lang = self.language or result.language
+        self.has_math = result.has_math
         self.excerpt = truncate_text(self.summary) if self.summary else make_excerpt(result.html)
         return result
 
@@ -301,6 +335,30 @@ def rerender_after_delete(sender, instance: Note, **kwargs) -> None:
     calls delete() on each note, and links to a deleted note must still turn back into
     'missing' markers."""
     rerender_linking_notes({instance.slug, instance.title_key}, exclude_pk=instance.pk)
+
+
+class OldName(models.Model):
+    """A slug or title a note had before: its old URL redirects, old [[links]] still resolve."""
+
+    class Kind(models.TextChoices):
+        SLUG = "slug", "Slug"
+        TITLE = "title", "Title"
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="old_names")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    key = models.CharField(
+        max_length=300, help_text="The old slug as written, or the old title's wiki-link key."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="unique_old_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} “{self.key}” → {self.note}"
 
 
 class NoteLink(models.Model):

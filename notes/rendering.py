@@ -95,6 +95,9 @@ class RenderResult:
     # Each [[link]] target as written (normalised) and the slug it resolved to, or None.
     links: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
     reading_minutes: int = 1
+    # The language the prose is written in (BCP 47), detected from the prose only.
+    language: str = "zh-Hans"
+    has_math: bool = False
 
 
 def _mark_external_links(attrs: dict, new: bool = False) -> dict:
@@ -194,6 +197,8 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
         toc_html=toc_to_html(toc_tokens),
         links=tuple(state.links.items()),
         reading_minutes=reading_minutes(safe_html),
+        language=detect_language(safe_html),
+        has_math=state.formulas > 0,
     )
 
 
@@ -343,6 +348,15 @@ def reading_minutes(rendered_html: str) -> int:
         + len(_LATIN_WORD.findall(text)) / WORDS_PER_MINUTE
     )
     return max(1, round(minutes))
+
+
+def detect_language(rendered_html: str) -> str:
+    """The language of a note's prose (BCP 47): Chinese when Chinese characters are a fair share
+    of it, else English. Code, math, tables and headings do not count."""
+    text = plain_text(rendered_html)
+    cjk = len(_CJK_CHAR.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    return "zh-Hans" if cjk and cjk >= words else "en"
 
 
 def _is_word_char(char: str) -> bool:
