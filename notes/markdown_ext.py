@@ -19,7 +19,8 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from notes.mathml import MathError, latex_to_mathml
+from notes.math import EquationPlan, MathError, latex_to_mathml, plan_equations
+from notes.math.numbering import REF_PATTERN, anchor_id
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class RenderState:
     # Each [[link]] target as written (normalised) -> the slug it resolved to, or None.
     links: dict[str, str | None] = field(default_factory=dict)
     formulas: int = 0
+    equations: EquationPlan = field(default_factory=EquationPlan)
 
 
 def wiki_key(text: str) -> str:
@@ -74,8 +76,15 @@ def find_wiki_keys(source: str) -> list[str]:
 
 def _math_html(md: Markdown, state: RenderState, tex: str, *, display: bool, source: str) -> str:
     state.formulas += 1
+    anchors: tuple[str, ...] = ()
+    if display:
+        planned = state.equations.take(tex)
+        tex, anchors = planned.tex, planned.anchors
+    tex, missing = state.equations.substitute_refs(tex)
+    for label in missing:
+        state.warnings.append(f"No equation is labelled “{label}” (\\label{{{label}}})")
     try:
-        return latex_to_mathml(tex, display=display)
+        mathml = latex_to_mathml(tex, display=display, source=_annotation_source(source))
     except MathError as exc:
         shown = " ".join(source.split()) if len(source) > 80 else source
         state.warnings.append(f"Formula not rendered ({exc}): {shown[:80]}")
@@ -84,6 +93,21 @@ def _math_html(md: Markdown, state: RenderState, tex: str, *, display: bool, sou
             f'<{tag} class="math-error" title="{html.escape(str(exc))}">'
             f"<code>{html.escape(source)}</code></{tag}>"
         )
+    if not display:
+        return mathml
+    # The box scrolls a formula wider than the column, so it must take keyboard focus.
+    ids = "".join(f'<span class="eq-anchor" id="{html.escape(a)}"></span>' for a in anchors[1:])
+    first = f' id="{html.escape(anchors[0])}"' if anchors else ""
+    return f'<div class="math-display" tabindex="0"{first}>{ids}{mathml}</div>'
+
+
+_DELIMITERS = re.compile(r"^(\$\$|\\\[|\\\(|\$)(.*?)(\$\$|\\\]|\\\)|\$)$", re.S)
+
+
+def _annotation_source(source: str) -> str:
+    """The LaTeX kept in the formula's <annotation>: as written, without its delimiters."""
+    found = _DELIMITERS.match(source.strip())
+    return found.group(2).strip() if found else source.strip()
 
 
 class InlineMathProcessor(InlineProcessor):
@@ -93,10 +117,64 @@ class InlineMathProcessor(InlineProcessor):
         self.display = display
 
     def handleMatch(self, m: re.Match[str], data: str):
-        markup = _math_html(
-            self.md, self.state, m.group(1), display=self.display, source=m.group(0)
-        )
-        return self.md.htmlStash.store(markup), m.start(0), m.end(0)
+        source = m.group(0)
+        markup = _math_html(self.md, self.state, m.group(1), display=self.display, source=source)
+        end = m.end(0)
+        if not self.display:
+            # Closing punctuation right after a formula stays on its line: no line of a
+            # paragraph starts with "，" or ")" because the formula before it could not break.
+            punctuation = _TRAILING_PUNCTUATION.match(data, end)
+            if punctuation and punctuation.group(0):
+                markup = (
+                    f'<span class="math-inline">{markup}'
+                    f"{html.escape(punctuation.group(0))}</span>"
+                )
+                end = punctuation.end()
+        return self.md.htmlStash.store(markup), m.start(0), end
+
+
+_TRAILING_PUNCTUATION = re.compile(r"[，。、；：！？）」』”’》〉,.;:!?)\]]{1,3}")
+
+
+class EquationReferenceProcessor(InlineProcessor):
+    """``\\eqref{eq:loss}`` in prose: a link "(2)" to the labelled equation."""
+
+    def __init__(self, md: Markdown, state: RenderState) -> None:
+        super().__init__(REF_PATTERN, md)
+        self.state = state
+
+    def handleMatch(self, m: re.Match[str], data: str):
+        kind, label = m.group(1), m.group(2).strip()
+        shown = self.state.equations.labels.get(label)
+        if shown is None:
+            self.state.warnings.append(f"No equation is labelled “{label}” (\\label{{{label}}})")
+            element = etree.Element("span", {"class": "eqref-missing"})
+            element.set("title", f"No equation labelled “{label}”")
+            element.text = f"({label}?)" if kind == "eqref" else f"{label}?"
+            return element, m.start(0), m.end(0)
+        element = etree.Element("a", {"class": "eqref", "href": f"#{anchor_id(label)}"})
+        element.text = f"({shown})" if kind == "eqref" else shown
+        return element, m.start(0), m.end(0)
+
+
+class EquationPlanPreprocessor(Preprocessor):
+    """Numbers the note's display formulas before any is converted, so a reference may come
+    before the equation it names."""
+
+    def __init__(self, md: Markdown, state: RenderState) -> None:
+        super().__init__(md)
+        self.state = state
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = _CODE_SPAN.sub(" ", "\n".join(lines))
+        formulas = [m.group(1) or m.group(2) for m in _DISPLAY_ANYWHERE.finditer(text)]
+        self.state.equations = plan_equations(formulas)
+        self.state.warnings.extend(self.state.equations.warnings)
+        return lines
+
+
+_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_DISPLAY_ANYWHERE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 
 
 # A dollar opens math only when followed by a non-space and closes only after a non-space and
@@ -170,6 +248,7 @@ class MathExtension(Extension):
             md.ESCAPED_CHARS.append("$")
         # Below fenced code (25) so code blocks are already set aside.
         md.preprocessors.register(DisplayMathPreprocessor(md, self.state), "display_math", 24)
+        md.preprocessors.register(EquationPlanPreprocessor(md, self.state), "equations", 24.5)
         # Above escapes (180) so "\(" and "\[" reach us; below code spans (190) so "$" in
         # inline code stays code.
         patterns = [
@@ -182,6 +261,7 @@ class MathExtension(Extension):
             processor = InlineMathProcessor(pattern, md, self.state, display=display)
             processor.compiled_re = re.compile(pattern, re.DOTALL | re.UNICODE)
             md.inlinePatterns.register(processor, name, priority)
+        md.inlinePatterns.register(EquationReferenceProcessor(md, self.state), "eqref", 184)
 
 
 # --- Wiki links ----------------------------------------------------------------------

@@ -26,7 +26,7 @@ from notes.markdown_ext import (
     RenderState,
     WikiLinkExtension,
 )
-from notes.mathml import MATHML_ATTRIBUTES, MATHML_TAGS
+from notes.math import MATHML_TAGS, allowed_math_attribute
 
 logger = logging.getLogger(__name__)
 
@@ -64,9 +64,22 @@ ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
 }
 ALLOWED_ATTRIBUTES["span"] = ["class", "title"]
 ALLOWED_ATTRIBUTES["div"] = ["class", "title"]
-# MathML: exactly the elements and attributes notes.mathml emits (no href, style or events).
 ALLOWED_TAGS = ALLOWED_TAGS | MATHML_TAGS
-ALLOWED_ATTRIBUTES.update(MATHML_ATTRIBUTES)
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    """The sanitizer's attribute rule: the lists above for HTML; for MathML, exactly what
+    notes.math emits, values checked (classes styled by math.css, colours, no href or style).
+    Equation anchors (ids "eq-…") and the focusable display-math box are allowed by value."""
+    if tag in MATHML_TAGS:
+        return allowed_math_attribute(tag, name, value)
+    if name in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return True
+    if tag in {"div", "span"} and name == "id":
+        return value.startswith("eq-") and len(value) <= 120
+    return tag == "div" and name == "tabindex" and value == "0"
+
+
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 TOC_MIN_HEADINGS = 3
 
@@ -116,7 +129,7 @@ def _mark_external_links(attrs: dict, new: bool = False) -> dict:
 def _cleaner() -> bleach.Cleaner:
     return bleach.Cleaner(
         tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=_allowed_attribute,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,

@@ -1,0 +1,67 @@
+"""LaTeX → MathML for notes, done once at save time: Temml's output, on the site's allowlist.
+
+``engine`` runs Temml; ``markup`` brings its MathML onto the allowlist and the strict CSP;
+``numbering`` decides equation numbers, labels and references for a whole note.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+from html import escape
+
+from notes.math.engine import MathError, render_to_string
+from notes.math.markup import (
+    MATH_CLASSES,
+    MATHML_ATTRIBUTES,
+    MATHML_TAGS,
+    allowed_math_attribute,
+    rewrite,
+    serialize,
+)
+from notes.math.numbering import EquationPlan, plan_equations
+
+__all__ = [
+    "MATHML_ATTRIBUTES",
+    "MATHML_TAGS",
+    "MATH_CLASSES",
+    "EquationPlan",
+    "MathError",
+    "allowed_math_attribute",
+    "latex_to_mathml",
+    "plan_equations",
+]
+
+MAX_FORMULA_LENGTH = 20_000
+
+
+def latex_to_mathml(tex: str, *, display: bool, source: str | None = None) -> str:
+    """The MathML of one formula, with ``source`` (default: ``tex``) kept as its annotation.
+
+    Raises MathError, with a message for the author, when the formula cannot be typeset.
+    """
+    if not isinstance(tex, str):
+        raise MathError("a formula must be text")
+    if not tex.strip():
+        raise MathError("the formula is empty")
+    if len(tex) > MAX_FORMULA_LENGTH:
+        raise MathError(f"the formula is longer than {MAX_FORMULA_LENGTH} characters")
+    try:
+        root, _dropped = rewrite(render_to_string(tex, display=display))
+    except etree.ParseError as exc:  # never expected from Temml; refuse rather than guess
+        raise MathError("the formula could not be read back") from exc
+    children = list(root)
+    for child in children:
+        root.remove(child)
+    semantics = etree.SubElement(root, "semantics")
+    semantics.extend(children)
+    if len(children) > 1:
+        # Temml broke an inline formula into rows a line may wrap between; math.css lays
+        # them out side by side (a <semantics> otherwise shows only its first child).
+        semantics.set("class", "ms-wrap")
+    annotation = etree.SubElement(semantics, "annotation", {"encoding": "application/x-tex"})
+    annotation.text = source if source is not None else tex
+    return serialize(root)
+
+
+def escape_source(source: str) -> str:
+    return escape(source)
