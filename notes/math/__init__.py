@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as etree
 from html import escape
 
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 MAX_FORMULA_LENGTH = 20_000
+_DOUBLED_BACKSLASH = re.compile(r"(?<!\\)\\\\([a-zA-Z]{2,})")
 
 
 def latex_to_mathml(tex: str, *, display: bool, source: str | None = None) -> str:
@@ -45,6 +47,13 @@ def latex_to_mathml(tex: str, *, display: bool, source: str | None = None) -> st
         raise MathError("the formula is empty")
     if len(tex) > MAX_FORMULA_LENGTH:
         raise MathError(f"the formula is longer than {MAX_FORMULA_LENGTH} characters")
+    doubled = _DOUBLED_BACKSLASH.search(tex)
+    if doubled:
+        # "\\frac" is a line break and the letters f-r-a-c: almost always an escaping slip.
+        raise MathError(
+            f"“\\\\{doubled.group(1)}” has a doubled backslash: write \\{doubled.group(1)}, "
+            "or put a space after \\\\ for a line break"
+        )
     try:
         root, _dropped = rewrite(render_to_string(tex, display=display))
     except etree.ParseError as exc:  # never expected from Temml; refuse rather than guess

@@ -60,7 +60,7 @@ def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None =
         "trust": False,
         "strict": False,
         "maxSize": 50,
-        "maxExpand": 500,
+        "maxExpand": 1000,
         "macros": macros or {},
         # Inline formulas may break after a top-level relation or operator, as TeX does.
         "wrap": "tex",
@@ -79,7 +79,10 @@ def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None =
 
 
 def _clean_message(message: str) -> str:
-    """Temml's message without its combining underlines and the echo of the whole formula."""
+    """Temml's message without its combining underlines; an internal JavaScript error (Temml
+    trips on a few incomplete inputs such as a lone "^") said as what it means."""
+    if "Cannot read properties" in message or "is not a function" in message:
+        return "the formula is incomplete (a ^, _ or command is missing its argument)"
     message = message.replace("\u0332", "").strip()
     message = re.sub(r"\s+", " ", message)
     return message[:200]

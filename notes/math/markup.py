@@ -58,7 +58,7 @@ MATHML_ATTRIBUTES: dict[str, list[str]] = {
 TEMML_CLASSES = frozenset(
     {
         "actuarial", "cancel", "chr-lrg", "chr-lrg-vec", "chr-med", "chr-med-vec", "chr-sml",
-        "chr-sml-vec", "circle-pad", "downstrike", "ff-narrow", "ff-nudge-left", "ff-squash",
+        "chr-sml-vec", "circle-pad", "downstrike",
         "longdiv-arc", "longdiv-top", "mathcal", "mathscr", "menclose", "phasor-angle",
         "phasor-bottom", "sout", "special-fraction", "textcircle", "tml-cancel",
         "tml-cancelto", "tml-display", "tml-eqn", "tml-fbox", "tml-hat-1", "tml-hat-2",
@@ -70,6 +70,9 @@ TEMML_CLASSES = frozenset(
         "wbk-sml", "wbk-sml-acc", "wbk-sml-vec",
     }
 )  # fmt: skip
+
+# Classes Temml writes as markers only (no rule in math.css needs them in Chromium).
+MARKER_CLASSES = frozenset({"cancel", "mathcal", "tml-label", "tml-tageqn", "tml-vec"})
 
 # Each inline declaration Temml writes, and the class in math.css that does the same.
 STYLE_CLASSES: dict[str, str] = {
@@ -196,6 +199,8 @@ class Rewriter:
         else:
             node.attrib.pop("class", None)
         for name, value in list(node.attrib.items()):
+            if node.tag == "span" and name == "class":  # Temml's empty drawing spans
+                continue
             if not allowed_math_attribute(node.tag, name, value):
                 del node.attrib[name]
         for child in node:

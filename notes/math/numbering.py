@@ -41,9 +41,7 @@ class EquationPlan:
     # Label -> its number as shown ("3", or the text of an explicit \tag).
     labels: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    _formulas: dict[str, deque[PlannedFormula]] = field(
-        default_factory=lambda: defaultdict(deque)
-    )
+    _formulas: dict[str, deque[PlannedFormula]] = field(default_factory=lambda: defaultdict(deque))
 
     def take(self, tex: str) -> PlannedFormula:
         """The planned form of a display formula, in the order the note has them."""
