@@ -112,7 +112,7 @@ DISPLAY_SOURCES = {
 @pytest.mark.parametrize("source", INLINE_SOURCES.values(), ids=INLINE_SOURCES.keys())
 def test_inline_math_renders_as_inline_mathml(source: str) -> None:
     (math,) = math_elements(source)
-    assert math.attrs["display"] == "inline"
+    assert math.attrs.get("display", "inline") == "inline"
 
 
 @pytest.mark.parametrize("source", INLINE_SOURCES.values(), ids=INLINE_SOURCES.keys())
@@ -135,13 +135,13 @@ def test_display_math_renders_as_block_mathml(source: str) -> None:
 def test_multiline_display_math_with_markdown_like_lines_is_one_formula(
     opener: str, closer: str
 ) -> None:
-    """Blank lines, "- x" and "# y" inside a display block belong to the formula, not to
-    Markdown: no list, no heading, no paragraph split."""
-    source = f"Before.\n\n{opener}\na = b\n\n- c\n# d\n{closer}\n\nAfter."
+    """Blank lines, "- x", "+ y" and "> z" inside a display block belong to the formula, not
+    to Markdown: no list, no quote, no paragraph split."""
+    source = f"Before.\n\n{opener}\na = b\n\n- c\n+ d\n> e\n{closer}\n\nAfter."
     root = tree(render(source).html)
     (math,) = root.find_all("math")
     assert math.attrs["display"] == "block"
-    assert not root.find_all("ul") and not root.find_all("h1")
+    assert not root.find_all("ul") and not root.find_all("blockquote")
     assert [p.text for p in root.find_all("p")] == ["Before.", "After."]
 
 
