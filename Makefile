@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
 
-.PHONY: run install browser-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean
+.PHONY: run install browser-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,13 @@ format: install
 
 check-deploy: install
 	$(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Rebuild the self-hosted math font from Debian's fonts-lmodern (glyphs unchanged, WOFF2).
+LM_MATH := /usr/share/texmf/fonts/opentype/public/lm-math/latinmodern-math.otf
+math-font: install
+	@[ -f $(LM_MATH) ] || (sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; $$sudo apt-get install -y -qq fonts-lmodern)
+	$(BIN)/pip install --quiet "fonttools[woff]>=4.50,<5"
+	$(BIN)/python -c "from fontTools.ttLib import TTFont; f = TTFont('$(LM_MATH)'); f.flavor = 'woff2'; f.save('static/fonts/latinmodern-math.woff2')"
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -124,13 +124,23 @@ class InlineMathProcessor(InlineProcessor):
             # Closing punctuation right after a formula stays on its line: no line of a
             # paragraph starts with "，" or ")" because the formula before it could not break.
             punctuation = _TRAILING_PUNCTUATION.match(data, end)
-            if punctuation and punctuation.group(0):
-                markup = (
-                    f'<span class="math-inline">{markup}'
-                    f"{html.escape(punctuation.group(0))}</span>"
-                )
+            if punctuation and punctuation.group(0) and markup.startswith("<math"):
+                markup = _glue_punctuation(markup, punctuation.group(0))
                 end = punctuation.end()
         return self.md.htmlStash.store(markup), m.start(0), end
+
+
+def _glue_punctuation(mathml: str, punctuation: str) -> str:
+    """Keep closing punctuation on the line of the formula before it.
+
+    A formula Temml split into rows (it may wrap) takes the punctuation into its last row;
+    an unbreakable one shares a no-wrap box with it.
+    """
+    text = html.escape(punctuation, quote=False)
+    last_row_end = mathml.rfind("</mrow><annotation")
+    if '<semantics class="ms-wrap">' in mathml and last_row_end != -1:
+        return f"{mathml[:last_row_end]}<mtext>{text}</mtext>{mathml[last_row_end:]}"
+    return f'<span class="math-inline">{mathml}{text}</span>'
 
 
 _TRAILING_PUNCTUATION = re.compile(r"[，。、；：！？）」』”’》〉,.;:!?)\]]{1,3}")

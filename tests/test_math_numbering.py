@@ -101,3 +101,12 @@ def test_punctuation_after_inline_math_stays_with_it() -> None:
     glued = _html("设 $x_i$，则成立。").find("span", class_="math-inline")
     assert glued is not None and glued.find("math") is not None
     assert glued.text.endswith("，")
+
+
+def test_punctuation_after_a_wrapping_formula_joins_its_last_row() -> None:
+    """A formula that may wrap takes the comma into its last row, so it cannot be left alone
+    at the start of a line either."""
+    math = _html("若 $a = b + c$，则成立。").find("math")
+    assert math.find("semantics")["class"] == ["ms-wrap"]
+    rows = math.find("semantics").find_all("mrow", recursive=False)
+    assert rows[-1].find_all("mtext")[-1].text == "，"
