@@ -354,3 +354,14 @@ def test_sanitizer_refuses_unknown_classes_and_colors() -> None:
     assert not allowed_math_attribute("mi", "style", "color:red")
     assert not allowed_math_attribute("mi", "href", "https://example.org")
     assert allowed_math_attribute("mi", "mathcolor", "#ff0000")
+
+
+def test_feed_markup_carries_the_math_styles_inline() -> None:
+    """Feed readers have no math.css: array rules and boxes travel as inline styles there."""
+    from notes.math.markup import inline_styles
+
+    out = inline_styles(
+        latex_to_mathml(r"\begin{array}{c|c} a & b \end{array} \boxed{x}", display=True)
+    )
+    assert "border-right:0.06em solid" in out
+    assert "border:1px solid" in out

@@ -237,3 +237,27 @@ def _drop_unknown_elements(parent: etree.Element) -> None:
             parent.remove(child)
         else:
             _drop_unknown_elements(child)
+
+
+# For feeds: feed readers have no math.css but many keep inline styles, and no CSP applies.
+_CLASS_STYLES: dict[str, str] = {
+    **{name: declaration for declaration, name in reversed(STYLE_CLASSES.items())},
+    "tml-left": "text-align:left",
+    "tml-right": "text-align:right",
+    "tml-fbox": "padding:3pt;border:1px solid",
+    "tml-overline": "padding:0.1em 0 0 0;border-top:0.065em solid",
+    "tml-underline": "padding:0 0 0.1em 0;border-bottom:0.065em solid",
+}
+_CLASS_STYLES.pop("ms-wrap", None)
+_MATH_CLASS_ATTRIBUTE = re.compile(r'(<m[a-z]+\b[^<>]*?) class="([^"<>]*)"')
+
+
+def inline_styles(rendered_html: str) -> str:
+    """Rendered HTML with each math class's rule written inline, for feed readers."""
+
+    def add_style(match: re.Match[str]) -> str:
+        styles = ";".join(_CLASS_STYLES[c] for c in match.group(2).split() if c in _CLASS_STYLES)
+        style = f' style="{escape(styles)}"' if styles else ""
+        return f'{match.group(1)} class="{match.group(2)}"{style}'
+
+    return _MATH_CLASS_ATTRIBUTE.sub(add_style, rendered_html)
