@@ -1,14 +1,17 @@
 """Temml, the reference LaTeX→MathML converter, run in embedded V8 (mini-racer).
 
-One V8 isolate per process, loaded on first use and shared behind a lock (an isolate is not
-thread-safe). Each call has a time limit, so a pathological formula cannot hang a worker.
+One V8 isolate per process, loaded on first use, driven from one worker thread of its own: an
+isolate is not thread-safe, and mini-racer's time limit only works where no asyncio loop runs
+(an ASGI server's thread, or Playwright's in the browser tests). Each call has a time limit, so a
+pathological formula cannot hang a worker. A forked process (gunicorn) starts its own.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from py_mini_racer import JSEvalException, JSTimeoutException, MiniRacer
@@ -18,8 +21,9 @@ TEMML_VERSION = "0.13.5"
 # A formula that takes longer than this is refused: real formulas take about a millisecond.
 TIMEOUT_MS = 2_000
 
-_lock = threading.Lock()
 _isolate: MiniRacer | None = None
+_executor: ThreadPoolExecutor | None = None
+_owner_pid: int | None = None
 
 # Returns [ok, markup-or-message]: exceptions do not cross into Python with their message intact.
 _RENDER = """
@@ -38,6 +42,7 @@ class MathError(ValueError):
 
 
 def _engine() -> MiniRacer:
+    """The isolate; only ever called on the executor's thread."""
     global _isolate
     if _isolate is None:
         isolate = MiniRacer()
@@ -66,16 +71,22 @@ def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None =
         "wrap": "tex",
     }
     call = f"__render({json.dumps(tex)}, {json.dumps(options)})"
-    with _lock:
-        try:
-            ok, result = _engine().eval(call, timeout=TIMEOUT_MS)
-        except JSTimeoutException as exc:
-            raise MathError("the formula took too long to typeset") from exc
-        except JSEvalException as exc:  # an engine failure, not a TeX error
-            raise MathError(f"the math engine failed ({exc.__class__.__name__})") from exc
+    try:
+        ok, result = _run(call)
+    except JSTimeoutException as exc:
+        raise MathError("the formula took too long to typeset") from exc
+    except JSEvalException as exc:  # an engine failure, not a TeX error
+        raise MathError(f"the math engine failed ({exc.__class__.__name__})") from exc
     if not ok:
         raise MathError(_clean_message(result))
     return result
+
+
+def _run(call: str) -> list:
+    global _executor, _isolate, _owner_pid
+    if _owner_pid != os.getpid():  # first use, or a child forked from a process that used it
+        _executor, _isolate, _owner_pid = ThreadPoolExecutor(1, "temml"), None, os.getpid()
+    return _executor.submit(lambda: _engine().eval(call, timeout=TIMEOUT_MS)).result()
 
 
 def _clean_message(message: str) -> str:
