@@ -74,7 +74,11 @@ def find_wiki_keys(source: str) -> list[str]:
 # --- Math ----------------------------------------------------------------------------
 
 
-def _math_html(md: Markdown, state: RenderState, tex: str, *, display: bool, source: str) -> str:
+def _math_html(
+    md: Markdown, state: RenderState, tex: str, *, display: bool, source: str, in_text: bool = False
+) -> str:
+    """A formula's markup; ``in_text``: display math written inside a paragraph, boxed in a
+    <span> (a <div> would end the paragraph around it)."""
     state.formulas += 1
     anchors: tuple[str, ...] = ()
     if display:
@@ -98,7 +102,8 @@ def _math_html(md: Markdown, state: RenderState, tex: str, *, display: bool, sou
     # The box scrolls a formula wider than the column, so it must take keyboard focus.
     ids = "".join(f'<span class="eq-anchor" id="{html.escape(a)}"></span>' for a in anchors[1:])
     first = f' id="{html.escape(anchors[0])}"' if anchors else ""
-    return f'<div class="math-display" tabindex="0"{first}>{ids}{mathml}</div>'
+    box = "span" if in_text else "div"
+    return f'<{box} class="math-display" tabindex="0"{first}>{ids}{mathml}</{box}>'
 
 
 _DELIMITERS = re.compile(r"^(\$\$|\\\[|\\\(|\$)(.*?)(\$\$|\\\]|\\\)|\$)$", re.S)
@@ -118,7 +123,9 @@ class InlineMathProcessor(InlineProcessor):
 
     def handleMatch(self, m: re.Match[str], data: str):
         source = m.group(0)
-        markup = _math_html(self.md, self.state, m.group(1), display=self.display, source=source)
+        markup = _math_html(
+            self.md, self.state, m.group(1), display=self.display, source=source, in_text=True
+        )
         end = m.end(0)
         if not self.display:
             # Closing punctuation right after a formula stays on its line: no line of a

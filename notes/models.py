@@ -18,13 +18,8 @@ from taggit.models import TaggedItem
 from notes.figures import figure_upload_to, validate_figure
 from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_targets, wiki_key
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors, to_bibtex
-from notes.rendering import (
-    RenderResult,
-    make_excerpt,
-    normalize_source,
-    render_markdown,
-    truncate_text,
-)
+from notes.plaintext import make_excerpt, truncate_text
+from notes.rendering import RenderResult, normalize_source, render_markdown
 
 _NON_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
 
@@ -227,7 +222,11 @@ class Note(models.Model):
         self.reading_minutes = result.reading_minutes
         self.lang = self.language or result.language
         self.has_math = result.has_math
-        self.excerpt = truncate_text(self.summary) if self.summary else make_excerpt(result.html)
+        self.excerpt = (
+            truncate_text(self.summary)
+            if self.summary
+            else make_excerpt(result.html, language=self.lang)
+        )
         return result
 
     def rerender(self) -> None:
@@ -353,9 +352,7 @@ class OldName(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "key"], name="unique_old_name")
-        ]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="unique_old_name")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} “{self.key}” → {self.note}"

@@ -11,7 +11,6 @@ import html
 import logging
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import bleach
@@ -27,6 +26,11 @@ from notes.markdown_ext import (
     WikiLinkExtension,
 )
 from notes.math import MATHML_TAGS, allowed_math_attribute
+from notes.plaintext import (
+    detect_language,
+    plain_text,
+    reading_minutes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +81,7 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return True
     if tag in {"div", "span"} and name == "id":
         return value.startswith("eq-") and len(value) <= 120
-    return tag == "div" and name == "tabindex" and value == "0"
+    return tag in {"div", "span"} and name == "tabindex" and value == "0"
 
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -248,159 +252,3 @@ def toc_to_html(tokens: list[dict]) -> str:
         return "".join(parts)
 
     return sanitize_html(f"<ul>{items(tokens)}</ul>")
-
-
-# --- Excerpts -------------------------------------------------------------------------
-
-# What an excerpt leaves out. Inline math stays, as its rendered characters (the
-# <annotation> holding the LaTeX source never does); display math and formulas that failed
-# to render (shown as source) are left out, so excerpts and feed summaries never show LaTeX.
-_EXCERPT_SKIPS = frozenset(
-    {"pre", "table", "script", "style", "figure", "h1", "h2", "h3", "h4", "h5", "h6"}
-)
-_ALWAYS_SKIPPED = frozenset({"annotation", "script", "style"})
-# Inline math made only of letters, numbers and operators reads fine as text ("W = BA");
-# a fraction or a superscript flattened to text would mislead ("1 2" for ½), so it becomes
-# a placeholder instead, in the note's language.
-_STRUCTURED_MATH = frozenset(
-    {"mfrac", "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover", "munderover",
-     "mtable"}
-)  # fmt: skip
-_MATH_PLACEHOLDER = "\ue000"
-_BLOCK_TAGS = {"p", "li", "blockquote", "dd", "dt", "div", "br", "ul", "ol", "dl"}
-_VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr"}
-_SENTENCE_END = re.compile(r"[。！？!?](?=\s|$)|[。！？]|\.(?=\s)")
-
-
-class _TextExtractor(HTMLParser):
-    """Collects the text of rendered HTML; with ``prose_only``, leaves out code, tables,
-    headings, display math, footnotes and broken formulas."""
-
-    def __init__(self, *, prose_only: bool = True) -> None:
-        super().__init__(convert_charrefs=True)
-        self.prose_only = prose_only
-        self.parts: list[str] = []
-        self._math: list[str] | None = None  # text of the inline formula being read
-        self._math_structured = False
-        self._skip_depth = 0
-        self._stack: list[tuple[str, bool]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID_TAGS:
-            if tag == "br":
-                self.parts.append(" ")
-            return
-        attributes = dict(attrs)
-        classes = (attributes.get("class") or "").split()
-        skip = tag in _ALWAYS_SKIPPED or (
-            self.prose_only
-            and (
-                tag in _EXCERPT_SKIPS
-                or (tag == "math" and attributes.get("display") == "block")
-                or "math-error" in classes
-                # Footnote markers and the footnote list ("footnote", "footnote-ref").
-                or any(c.startswith("footnote") for c in classes)
-            )
-        )
-        self._stack.append((tag, skip))
-        if skip:
-            self._skip_depth += 1
-        elif tag == "math" and self.prose_only:
-            self._math, self._math_structured = [], False
-        elif tag in _STRUCTURED_MATH:
-            self._math_structured = True
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "math" and self._math is not None and not self._skip_depth:
-            text = "".join(self._math)
-            self.parts.append(_MATH_PLACEHOLDER if self._math_structured else text)
-            self._math = None
-        # Pop up to the matching tag so stray end tags cannot unbalance the skip counter.
-        for index in range(len(self._stack) - 1, -1, -1):
-            if self._stack[index][0] == tag:
-                for _, skip in self._stack[index:]:
-                    if skip:
-                        self._skip_depth -= 1
-                del self._stack[index:]
-                break
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if self._skip_depth:
-            return
-        (self.parts if self._math is None else self._math).append(data)
-
-
-def plain_text(rendered_html: str, *, prose_only: bool = True) -> str:
-    """The readable text of rendered HTML, whitespace collapsed."""
-    extractor = _TextExtractor(prose_only=prose_only)
-    extractor.feed(rendered_html)
-    extractor.close()
-    text = " ".join("".join(extractor.parts).split())
-    if _MATH_PLACEHOLDER in text:
-        text = text.replace(_MATH_PLACEHOLDER, "[公式]" if _CJK_CHAR.search(text) else "[formula]")
-    return text
-
-
-# Chinese readers take about 400 characters a minute of technical prose; English readers about
-# 220 words. Each CJK character counts on its own; each run of Latin letters/digits is a word.
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’-][A-Za-z0-9\u00c0-\u024f]+)*")
-CJK_CHARS_PER_MINUTE = 400
-WORDS_PER_MINUTE = 220
-
-
-def reading_minutes(rendered_html: str) -> int:
-    """Minutes to read a note: Chinese counted by characters, English by words; at least 1."""
-    text = plain_text(rendered_html, prose_only=False)
-    minutes = (
-        len(_CJK_CHAR.findall(text)) / CJK_CHARS_PER_MINUTE
-        + len(_LATIN_WORD.findall(text)) / WORDS_PER_MINUTE
-    )
-    return max(1, round(minutes))
-
-
-def detect_language(rendered_html: str) -> str:
-    """The language of a note's prose (BCP 47): Chinese when Chinese characters are a fair share
-    of it, else English. Code, math, tables and headings do not count."""
-    text = plain_text(rendered_html)
-    cjk = len(_CJK_CHAR.findall(text))
-    words = len(_LATIN_WORD.findall(text))
-    return "zh-Hans" if cjk and cjk >= words else "en"
-
-
-def _is_word_char(char: str) -> bool:
-    # ASCII letters and digits form words that must not be cut; each CJK character is a
-    # word of its own, so a cut next to one is always on a boundary.
-    return char.isascii() and (char.isalnum() or char in "'-_")
-
-
-def truncate_text(text: str, limit: int = 180, minimum: int = 120) -> str:
-    """Shorten text to at most ``limit`` characters (plus an ellipsis).
-
-    Prefers the end of a sentence between ``minimum`` and ``limit``; otherwise cuts on a
-    character boundary for Chinese and on a word boundary for English.
-    """
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    window = text[:limit]
-    sentence_end = max(
-        (m.end() for m in _SENTENCE_END.finditer(window) if m.end() >= minimum), default=0
-    )
-    if sentence_end:
-        return window[:sentence_end].rstrip() + "…"
-    cut = limit
-    while cut > 0 and _is_word_char(text[cut - 1]) and _is_word_char(text[cut]):
-        cut -= 1
-    if cut == 0:  # one enormous token (a URL, say): a hard cut is the only option
-        cut = limit
-    return text[:cut].rstrip(" ,;:，、；：（(").rstrip() + "…"
-
-
-def make_excerpt(rendered_html: str, limit: int = 180, minimum: int = 120) -> str:
-    """Plain-text excerpt of a rendered note, safe to show anywhere (it holds no markup)."""
-    return truncate_text(plain_text(rendered_html), limit=limit, minimum=minimum)

@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_keys, wiki_key
-from notes.rendering import RenderResult, make_excerpt, render_markdown
+from notes.plaintext import make_excerpt
+from notes.rendering import RenderResult, render_markdown
 
 # --- Helpers --------------------------------------------------------------------------
 
@@ -389,7 +390,11 @@ $$
 \mathrm{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
 $$
 
-最后一段 \[\lambda \geq 0\] 结束，而 $W = BA$ 是低秩分解，$\alpha + \beta$ 是系数。
+最后一段结束。
+
+\[\lambda \geq 0\]
+
+而 $W = BA$ 是低秩分解，$\alpha + \beta$ 是系数。
 """
 MATH_NOTE_LEAKS = [
     r"\frac",
@@ -424,7 +429,7 @@ def test_structured_formula_is_a_placeholder_in_a_chinese_excerpt() -> None:
 
 
 def test_structured_formula_is_a_placeholder_in_an_english_excerpt() -> None:
-    excerpt = make_excerpt(render(r"The scale is $\frac{1}{\sqrt{d}}$ here.").html)
+    excerpt = make_excerpt(render(r"The scale is $\frac{1}{\sqrt{d}}$ here.").html, language="en")
     assert excerpt == "The scale is [formula] here."
 
 

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from notes.rendering import RenderResult, make_excerpt, render_markdown, truncate_text
+from notes.plaintext import make_excerpt, truncate_text
+from notes.rendering import RenderResult, render_markdown
 
 
 def html_of(source: str) -> str:
@@ -269,7 +270,7 @@ def test_excerpt_prefers_the_end_of_a_sentence() -> None:
     first = "低秩适配冻结原始权重只训练一对小矩阵" * 8 + "。"  # a sentence of 145 characters
     source = first + "随后的内容不应出现在摘要里" * 10
     assert 120 <= len(first) <= 180
-    assert excerpt_of(source) == first + "…"
+    assert excerpt_of(source) == first  # its own full stop, never "。…"
 
 
 def test_english_excerpt_prefers_the_end_of_a_sentence() -> None:
@@ -277,7 +278,7 @@ def test_english_excerpt_prefers_the_end_of_a_sentence() -> None:
     first = first.strip() + "."
     source = first + " Then " + "more words follow here " * 10
     assert 120 <= len(first) <= 180
-    assert excerpt_of(source) == first + "…"
+    assert excerpt_of(source) == first  # never ".…"
 
 
 def test_short_text_is_unchanged_without_ellipsis() -> None:

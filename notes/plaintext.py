@@ -1,0 +1,284 @@
+"""The text of rendered notes: excerpts, reading time and the language of the prose.
+
+Pure functions over the HTML the pipeline stored, so lists, feeds and search read text that
+never holds markup or LaTeX. Simple inline formulas keep their characters ("E=mc²", "x₁");
+others become a placeholder in the note's language; display formulas are cut around so an
+excerpt reads as prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+CHINESE = "zh-Hans"
+ENGLISH = "en"
+PLACEHOLDERS = {CHINESE: "[公式]", ENGLISH: "[formula]"}
+
+# Left out of excerpts (prose only); annotations (LaTeX source) are always left out.
+_EXCERPT_SKIPS = frozenset(
+    {"pre", "table", "script", "style", "figure", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_ALWAYS_SKIPPED = frozenset({"annotation", "script", "style"})
+_BLOCK_TAGS = {"p", "li", "blockquote", "dd", "dt", "div", "br", "ul", "ol", "dl"}
+_VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr"}
+_MATH_PLACEHOLDER = "\ue000"  # a formula that cannot be said as text
+_DISPLAY_GAP = "\ue001"  # where a display formula stood
+_INVISIBLE = re.compile("[\u2061-\u2064\u200b]")
+
+_SUPERSCRIPTS = dict(zip("0123456789+-−=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
+_SUBSCRIPTS = dict(
+    zip("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ", strict=True)
+)
+# Wrappers whose text is their children's; "semantics" shows its first child only.
+_MATH_ROWS = frozenset({"math", "mrow", "mstyle", "mpadded", "semantics", "mphantom"})
+_MATH_TOKENS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
+
+
+@dataclass
+class _MathNode:
+    tag: str
+    children: list[_MathNode | str] = field(default_factory=list)
+
+
+def _scripted(text: str | None, table: dict[str, str]) -> str | None:
+    if text is None or not text or len(text) > 6:
+        return None
+    if all(char in "′″‴" for char in text):  # f′, f″: primes are already raised
+        return text
+    out = [table.get(char) for char in text]
+    return None if None in out else "".join(out)  # type: ignore[arg-type]
+
+
+def _math_text(node: _MathNode | str) -> str | None:
+    """A formula as plain characters, or None when flattening it would mislead (½ as "1 2")."""
+    if isinstance(node, str):
+        return _INVISIBLE.sub("", node)
+    children = [child for child in node.children if not (
+        isinstance(child, _MathNode) and child.tag == "annotation")]  # fmt: skip
+    if node.tag in _MATH_ROWS or node.tag in _MATH_TOKENS:
+        parts = [_math_text(child) for child in children]
+        return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+    if node.tag == "mspace":
+        return ""
+    if node.tag in {"msub", "msup", "msubsup"} and len(children) == (
+        3 if node.tag == "msubsup" else 2
+    ):
+        base = _math_text(children[0])
+        if base is None:
+            return None
+        if node.tag == "msub":
+            script = _scripted(_math_text(children[1]), _SUBSCRIPTS)
+            return None if script is None else base + script
+        if node.tag == "msup":
+            script = _scripted(_math_text(children[1]), _SUPERSCRIPTS)
+            return None if script is None else base + script
+        sub = _scripted(_math_text(children[1]), _SUBSCRIPTS)
+        sup = _scripted(_math_text(children[2]), _SUPERSCRIPTS)
+        return None if sub is None or sup is None else base + sub + sup
+    return None
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of rendered HTML; with ``prose_only``, leaves out code, tables,
+    headings, display math (marking where it stood), footnotes and broken formulas; with
+    ``skip_links`` also the text of links to other notes (their titles are not the prose)."""
+
+    def __init__(self, *, prose_only: bool = True, skip_links: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.prose_only = prose_only
+        self.skip_links = skip_links
+        self.parts: list[str] = []
+        self._math: list[_MathNode] = []  # the inline formula being read, as a tree
+        self._skip_depth = 0
+        self._stack: list[tuple[str, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_TAGS:
+            if tag == "br":
+                self.parts.append(" ")
+            return
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        display_math = "math-display" in classes or (
+            tag == "math" and attributes.get("display") == "block"
+        )
+        skip = (
+            tag in _ALWAYS_SKIPPED
+            or (
+                self.prose_only
+                and (
+                    tag in _EXCERPT_SKIPS
+                    or display_math
+                    or "math-error" in classes
+                    # Footnote markers and the footnote list ("footnote", "footnote-ref").
+                    or any(c.startswith("footnote") for c in classes)
+                )
+            )
+            or (self.skip_links and ("wikilink" in classes or "wikilink-missing" in classes))
+        )
+        if display_math and self.prose_only and not self._skip_depth:
+            self.parts.append(_DISPLAY_GAP)
+        self._stack.append((tag, skip))
+        if skip:
+            self._skip_depth += 1
+        elif self._skip_depth:
+            pass
+        elif tag == "math" or self._math:
+            node = _MathNode(tag)
+            if self._math:
+                self._math[-1].children.append(node)
+            self._math.append(node)
+        if tag in _BLOCK_TAGS and not self._math:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        # Pop up to the matching tag so stray end tags cannot unbalance the skip counter.
+        for index in range(len(self._stack) - 1, -1, -1):
+            if self._stack[index][0] == tag:
+                for _, skip in self._stack[index:]:
+                    if skip:
+                        self._skip_depth -= 1
+                del self._stack[index:]
+                break
+        if self._math and self._math[-1].tag == tag and not self._skip_depth:
+            node = self._math.pop()
+            if not self._math:
+                text = _math_text(node)
+                self.parts.append(_MATH_PLACEHOLDER if text is None else text)
+        if tag in _BLOCK_TAGS and not self._math:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip_depth:
+            return
+        if self._math:
+            self._math[-1].children.append(data)
+        else:
+            self.parts.append(data)
+
+
+def _extract(rendered_html: str, *, prose_only: bool, skip_links: bool = False) -> str:
+    extractor = _TextExtractor(prose_only=prose_only, skip_links=skip_links)
+    extractor.feed(rendered_html)
+    extractor.close()
+    return " ".join("".join(extractor.parts).split())
+
+
+def plain_text(rendered_html: str, *, prose_only: bool = True, language: str = CHINESE) -> str:
+    """The readable text of rendered HTML, whitespace collapsed, formulas that cannot be said as
+    text as a placeholder in ``language``."""
+    text = _extract(rendered_html, prose_only=prose_only).replace(_DISPLAY_GAP, " ")
+    return " ".join(text.replace(_MATH_PLACEHOLDER, PLACEHOLDERS[language]).split())
+
+
+# Chinese readers take about 400 characters a minute of technical prose; English readers about
+# 220 words. Each CJK character counts on its own; each run of Latin letters/digits is a word.
+CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['’-][A-Za-z0-9\u00c0-\u024f]+)*")
+CJK_CHARS_PER_MINUTE = 400
+WORDS_PER_MINUTE = 220
+
+
+def reading_minutes(rendered_html: str) -> int:
+    """Minutes to read a note: Chinese counted by characters, English by words; at least 1."""
+    text = plain_text(rendered_html, prose_only=False)
+    minutes = (
+        len(CJK_CHAR.findall(text)) / CJK_CHARS_PER_MINUTE
+        + len(_LATIN_WORD.findall(text)) / WORDS_PER_MINUTE
+    )
+    return max(1, round(minutes))
+
+
+def detect_language(rendered_html: str) -> str:
+    """The language of a note's prose (BCP 47).
+
+    Only the prose counts: not code, math, tables, headings or the titles of linked notes (a
+    Chinese title linked from an English note must not make it Chinese). A Chinese character
+    carries about as much as an English word over two, so Chinese wins when it has at least
+    half as many characters as English has words (technical Chinese is full of English terms).
+    """
+    text = _extract(rendered_html, prose_only=True, skip_links=True)
+    cjk = len(CJK_CHAR.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    if not cjk and not words:
+        return CHINESE
+    return CHINESE if cjk * 2 >= words else ENGLISH
+
+
+def _is_word_char(char: str) -> bool:
+    # ASCII letters and digits form words that must not be cut; each CJK character is a
+    # word of its own, so a cut next to one is always on a boundary.
+    return char.isascii() and (char.isalnum() or char in "'-_")
+
+
+_SENTENCE_END = re.compile(r"[。！？!?](?=\s|$)|[。！？]|\.(?=\s|$)")
+
+
+def truncate_text(text: str, limit: int = 180, minimum: int = 120) -> str:
+    """Shorten text to at most ``limit`` characters.
+
+    Prefers the end of a sentence between ``minimum`` and ``limit`` (ending with the sentence's
+    own punctuation, never ".…"); otherwise cuts on a character boundary for Chinese and on a
+    word boundary for English, and adds an ellipsis.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    sentence_end = max(
+        (m.end() for m in _SENTENCE_END.finditer(window) if m.end() >= minimum), default=0
+    )
+    if sentence_end:
+        return window[:sentence_end].rstrip()
+    cut = limit
+    while cut > 0 and _is_word_char(text[cut - 1]) and _is_word_char(text[cut]):
+        cut -= 1
+    if cut == 0:  # one enormous token (a URL, say): a hard cut is the only option
+        cut = limit
+    return text[:cut].rstrip(" ,;:，、；：（(").rstrip() + "…"
+
+
+def _sentence_prefix(text: str) -> str:
+    """Text up to its last sentence end ("" when it has none): what stays of the prose that
+    led into a display formula ("最优判别器为" goes, so does "…有简单形式：")."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]].rstrip() if ends else ""
+
+
+def _after_first_sentence(text: str) -> str:
+    """Text after the end of its first sentence: a sentence a display formula interrupted
+    ("代回目标函数后，得到……。") does not read on its own."""
+    found = _SENTENCE_END.search(text)
+    return text[found.end() :].lstrip() if found else ""
+
+
+def prose_around_display_math(text: str) -> str:
+    """Join the prose between display formulas so it reads as sentences, not fragments."""
+    pieces = text.split(_DISPLAY_GAP)
+    kept: list[str] = []
+    interrupted = False
+    for index, piece in enumerate(pieces):
+        piece = piece.strip()
+        if interrupted:
+            # A lower-case English continuation or a Chinese one without a sentence start.
+            piece = _after_first_sentence(piece)
+        interrupted = False
+        if index < len(pieces) - 1:  # a formula follows
+            complete = _sentence_prefix(piece)
+            # "…形式：" introduces the formula and ends there; "最优判别器为" runs on after it.
+            interrupted = complete != piece and not piece.endswith(("：", ":"))
+            piece = complete
+        if piece:
+            kept.append(piece)
+    return " ".join(kept)
+
+
+def make_excerpt(
+    rendered_html: str, limit: int = 180, minimum: int = 120, *, language: str = CHINESE
+) -> str:
+    """Plain-text excerpt of a rendered note, safe to show anywhere (it holds no markup)."""
+    text = _extract(rendered_html, prose_only=True)
+    text = prose_around_display_math(text).replace(_MATH_PLACEHOLDER, PLACEHOLDERS[language])
+    return truncate_text(text, limit=limit, minimum=minimum)
