@@ -43,8 +43,8 @@ class NoteAdminForm(forms.ModelForm):
     class Meta:
         model = Note
         fields = (
-            "title", "slug", "category", "tags", "body", "status", "published_at", "author",
-            "summary",
+            "title", "short_title", "slug", "category", "tags", "body", "language", "status",
+            "published_at", "author", "summary",
         )  # fmt: skip
         widgets = {
             "body": forms.Textarea(
@@ -126,8 +126,17 @@ class NoteAdmin(VersionAdmin):
     object_history_template = "admin/notes/note/object_history.html"
     history_latest_first = True
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "tags", "body")}),
-        ("Publishing", {"fields": ("status", "published_at", "author", "summary")}),
+        (None, {"fields": ("title", "short_title", "slug", "category", "tags", "body")}),
+        (
+            "Publishing",
+            {
+                "fields": ("status", "published_at", "author", "summary", "language"),
+                "description": (
+                    "Publish now: set Status to Published and leave the publish date blank. "
+                    "Schedule: set a future publish date; readers see the note from then on."
+                ),
+            },
+        ),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
+from notes.math.markup import inline_styles
 from notes.models import Category, Note
 
 # Root-relative links and images (/notes/..., /media/...) mean nothing inside a feed reader.
@@ -39,6 +40,14 @@ class ContentRssFeed(Rss201rev2Feed):
 
 
 class ContentAtomFeed(Atom1Feed):
+    def item_attributes(self, item) -> dict:
+        # Each entry says its own language (an English note in a Chinese site's feed); RSS
+        # has no per-item language, so RSS channels keep the site's.
+        attributes = super().item_attributes(item)
+        if item.get("lang"):
+            attributes["xml:lang"] = item["lang"]
+        return attributes
+
     def add_item_elements(self, handler, item) -> None:
         super().add_item_elements(handler, item)
         if item.get("content"):
@@ -93,7 +102,8 @@ class LatestNotesFeed(Feed):
         return [item.category.name, *(tag.name for tag in item.tags.all())]
 
     def item_extra_kwargs(self, item: Note) -> dict:
-        return {"content": item.body_html}
+        # Feed readers have no math.css: math's layout classes travel as inline styles.
+        return {"content": inline_styles(item.body_html), "lang": item.lang}
 
 
 class LatestNotesAtomFeed(LatestNotesFeed):

@@ -28,8 +28,8 @@ from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_a
 from notes.revisions import add_note_to_revision
 
 KNOWN_KEYS = (
-    "title", "slug", "date", "updated", "category", "tags", "summary", "draft", "author",
-    "paper", "papers",
+    "title", "short_title", "slug", "date", "updated", "category", "tags", "summary", "language",
+    "draft", "author", "paper", "papers",
 )  # fmt: skip
 # Front-matter paper keys, in export order, and the Paper field each one fills.
 PAPER_KEYS = {
@@ -120,6 +120,25 @@ def slug_from_path(path: Path) -> str:
     return make_slug(_JEKYLL_DATE_PREFIX.sub("", stem))
 
 
+def to_language(value: Any) -> str:
+    """``language: en`` / ``zh-Hans`` (any case, or "zh"); empty means detect."""
+    if value in (None, ""):
+        return ""
+    text = str(value).strip().casefold()
+    for choice in Note.Language:
+        if text in {choice.value.casefold(), choice.value.split("-")[0].casefold()}:
+            return choice.value
+    choices = ", ".join(choice.value for choice in Note.Language)
+    raise NoteFileError(f"'language' must be one of {choices}, not {value!r}")
+
+
+def to_text(value: Any, key: str, limit: int) -> str:
+    text = "" if value is None else str(value).strip()
+    if len(text) > limit:
+        raise NoteFileError(f"'{key}' is longer than {limit} characters")
+    return text
+
+
 @dataclass
 class NoteFile:
     path: Path
@@ -132,6 +151,8 @@ class NoteFile:
     category_given: bool
     tags: list[str]
     summary: str
+    language: str
+    short_title: str
     draft: bool
     author: str
     papers: list[dict[str, Any]]
@@ -267,6 +288,10 @@ def read_note_file(path: Path) -> NoteFile:
         category_given=bool(category),
         tags=to_tags(meta.get("tags")),
         summary=str(meta.get("summary") or ""),
+        language=to_language(meta.get("language")),
+        short_title=to_text(
+            meta.get("short_title"), "short_title", _field_length(Note, "short_title")
+        ),
         draft=to_bool(meta.get("draft", False), "draft"),
         author=author,
         papers=to_papers(meta),
@@ -373,6 +398,8 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     note.title = data.title
     note.body = data.body
     note.summary = data.summary
+    note.language = data.language
+    note.short_title = data.short_title
     note.category = category
     note.status = Note.Status.DRAFT if data.draft else Note.Status.PUBLISHED
     if data.published_at is not None:
@@ -390,7 +417,12 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     # whose file has no 'updated' was never edited after publishing: saying "updated today"
     # because it was imported today would mislead readers.
     updated_at = data.updated_at
-    if updated_at is None and created and note.published_at <= timezone.now():
+    if (
+        updated_at is None
+        and created
+        and note.published_at is not None
+        and note.published_at <= timezone.now()
+    ):
         updated_at = note.published_at
     if updated_at is not None:
         Note.objects.filter(pk=note.pk).update(updated_at=updated_at)
@@ -422,13 +454,17 @@ def note_to_text(note: Note) -> str:
     meta: dict[str, Any] = {
         "title": note.title,
         "slug": note.slug,
-        "date": format_datetime(note.published_at),
+        **({"date": format_datetime(note.published_at)} if note.published_at else {}),
         "updated": format_datetime(note.updated_at),
         "category": note.category.name,
         "tags": sorted(tag.name for tag in note.tags.all()),
     }
     if note.summary:
         meta["summary"] = note.summary
+    if note.short_title:
+        meta["short_title"] = note.short_title
+    if note.language:
+        meta["language"] = note.language
     meta["draft"] = note.status == Note.Status.DRAFT
     if note.author is not None:
         meta["author"] = note.author.get_username()

@@ -31,6 +31,8 @@ class LinkTarget:
     url: str
     title: str
     is_public: bool = True
+    # How a link reads in a sentence ("DreamFusion"); the full title goes in its tooltip.
+    short_title: str = ""
 
 
 @dataclass(frozen=True)
@@ -312,7 +314,8 @@ class WikiLinkProcessor(InlineProcessor):
                 f"[[{target_text}]] links to a note readers cannot see yet ({target.slug})"
             )
         element = etree.Element("a", {"href": target.url, "class": "wikilink"})
-        element.text = shown or target.title
+        element.set("title", target.title)
+        element.text = shown or target.short_title or target.title
         return element, m.start(0), m.end(0)
 
 

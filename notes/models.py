@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -22,6 +22,8 @@ from notes.plaintext import make_excerpt, truncate_text
 from notes.rendering import RenderResult, normalize_source, render_markdown
 
 _NON_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
+# A title's head ends at a full-width colon or a colon followed by a space ("BERT: Pre-…").
+_TITLE_HEAD = re.compile(r"：|:\s")
 
 
 def make_slug(text: str, max_length: int = 200) -> str:
@@ -195,14 +197,24 @@ class Note(models.Model):
         if not self.slug:
             self.slug = unique_slug(Note, self.title, exclude_pk=self.pk, fallback="note")
         self.title_key = wiki_key(self.title)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            # Published without a date the editor chose: dated now, never backdated.
+            self.published_at = timezone.now()
         before = (
             Note.objects.filter(pk=self.pk).values("slug", "title_key").first() if self.pk else None
         )
         result = self.render()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, *self.RENDERED_FIELDS, "updated_at"}
-        super().save(*args, **kwargs)
+            kwargs["update_fields"] = {
+                *update_fields,
+                *self.RENDERED_FIELDS,
+                "updated_at",
+                "published_at",
+            }
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.remember_old_names(before)
         self.store_links(result)
         if before is None or before != {"slug": self.slug, "title_key": self.title_key}:
             # New or renamed: notes whose [[links]] name the old or new title/slug re-render,
@@ -212,6 +224,22 @@ class Note(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("notes:detail", kwargs={"slug": self.slug})
+
+    def remember_old_names(self, before: dict[str, str] | None) -> None:
+        """Keep the slug and title this save replaced, so old URLs redirect and old [[links]]
+        resolve; a name now in use (by this note or another) is no longer an old one."""
+        OldName.objects.filter(
+            Q(kind=OldName.Kind.SLUG, key=self.slug)
+            | Q(kind=OldName.Kind.TITLE, key=self.title_key)
+        ).delete()
+        if before is None:
+            return
+        for kind, old, new in (
+            (OldName.Kind.SLUG, before["slug"], self.slug),
+            (OldName.Kind.TITLE, before["title_key"], self.title_key),
+        ):
+            if old and old != new:
+                OldName.objects.update_or_create(kind=kind, key=old, defaults={"note": self})
 
     def render(self) -> RenderResult:
         """Store the rendered body, excerpt, TOC and reading time; pages only read them."""
@@ -238,33 +266,49 @@ class Note(models.Model):
         self.store_links(result)
 
     def render_context(self) -> RenderContext:
-        """Everything rendering needs from the database, fetched up front in two queries."""
+        """Everything rendering needs from the database, fetched up front in three queries."""
         written = set(find_wiki_targets(self.body))
         keys = {wiki_key(target) for target in written}
         targets: dict[str, LinkTarget] = {}
         if keys:
             now = timezone.now()
+            fields = ("slug", "title", "short_title", "title_key", "status", "published_at")
+
+            def link_target(note: Note) -> LinkTarget:
+                return LinkTarget(
+                    slug=note.slug,
+                    url=note.get_absolute_url(),
+                    title=note.title,
+                    short_title=note.link_text,
+                    is_public=note.status == Note.Status.PUBLISHED
+                    and note.published_at is not None
+                    and note.published_at <= now,
+                )
+
+            # Names a note had before: weakest, so a note that took an old name wins it.
+            for old in (
+                OldName.objects.filter(key__in=keys | written)
+                .exclude(note_id=self.pk)
+                .select_related("note")
+                .only("kind", "key", *(f"note__{name}" for name in fields))
+            ):
+                targets[old.key.casefold()] = link_target(old.note)
             # Slugs may keep capitals ("LoRA-v2"): match them as written and case-folded, which
             # keeps the lookup on the slug index (a Lower() comparison would scan every note).
             candidates: list[Note] = list(
                 Note.objects.filter(Q(slug__in=keys | written) | Q(title_key__in=keys))
                 .exclude(pk=self.pk)
-                .only("slug", "title", "title_key", "status", "published_at")
+                .only(*fields)
             )
             # The note as it is being saved, not its stored row: a self-link resolves on the
             # first save too, and to the new slug or title when this save renames it.
             if self.slug:
                 candidates.append(self)
-            for note in candidates:
-                target = LinkTarget(
-                    slug=note.slug,
-                    url=note.get_absolute_url(),
-                    title=note.title,
-                    is_public=note.status == Note.Status.PUBLISHED and note.published_at <= now,
-                )
-                # [[x]] names a note by slug or by title; a slug match wins.
-                targets.setdefault(note.title_key, target)
-                targets[note.slug.casefold()] = target
+            by_title = {note.title_key: link_target(note) for note in candidates}
+            by_slug = {note.slug.casefold(): link_target(note) for note in candidates}
+            # [[x]] names a note by slug or by title; a slug match wins.
+            targets.update(by_title)
+            targets.update(by_slug)
         image_sizes = {}
         if self.pk:
             image_sizes = {
@@ -291,6 +335,15 @@ class Note(models.Model):
         )
 
     @property
+    def link_text(self) -> str:
+        """How [[links]] to this note read in running text: the editor's short title, else the
+        part of the title before a colon ("DreamFusion：用 2D 扩散…" -> "DreamFusion")."""
+        if self.short_title.strip():
+            return self.short_title.strip()
+        head = _TITLE_HEAD.split(self.title, maxsplit=1)[0].strip()
+        return head or self.title
+
+    @property
     def is_public(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
@@ -307,6 +360,8 @@ class Note(models.Model):
     @property
     def was_updated(self) -> bool:
         """Readers see an 'updated' date only when it is a later day than the publish date."""
+        if self.published_at is None:  # an undated draft, seen in a staff preview
+            return False
         return timezone.localdate(self.updated_at) > timezone.localdate(self.published_at)
 
     def neighbours_filter(self, *, newer: bool) -> Q:

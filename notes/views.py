@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from notes.models import Category, Note, Paper
+from notes.models import Category, Note, OldName, Paper
 
 
 def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
@@ -139,6 +139,26 @@ class NoteContextMixin:
 class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
     model = Note
     context_object_name = "note"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A slug the note had before: a permanent redirect to where it lives now, only for
+            # notes readers may see (a draft's old address stays a 404 like the draft).
+            old = (
+                OldName.objects.filter(
+                    kind=OldName.Kind.SLUG,
+                    key=kwargs["slug"],
+                    note__in=Note.objects.published(),
+                )
+                .select_related("note")
+                .only("note__slug")
+                .first()
+            )
+            if old is None:
+                raise
+            return HttpResponsePermanentRedirect(old.note.get_absolute_url())
 
     def get_queryset(self) -> QuerySet[Note]:
         return super().get_queryset().select_related("category", "author")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -230,3 +231,22 @@ class FeedQueryCountTests(TestCase):
     def test_tag_feed(self) -> None:
         url = reverse("notes:tag-feed", args=[CHINESE_TAG])
         self.assert_constant_queries(url, self.TAG_QUERIES)
+
+
+class FeedLanguageAndMathTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.english = make_note("English note", body="An English note about adapters.")
+        cls.math = make_note("Matrix", body=r"$$\begin{array}{c|c} a & b \end{array}$$")
+
+    def test_atom_entries_carry_their_own_language(self) -> None:
+        xml = self.client.get(reverse("notes:feed-atom")).content.decode()
+        entries = dict(re.findall(r"<entry([^>]*)><title>([^<]*)</title>", xml))
+        languages = {title: attributes for attributes, title in entries.items()}
+        self.assertIn('xml:lang="en"', languages["English note"])
+        self.assertIn('xml:lang="zh-Hans"', languages["Matrix"])
+
+    def test_feed_math_keeps_its_rules_as_inline_styles(self) -> None:
+        """A feed reader has no math.css: the array's column rule must travel with the item."""
+        xml = self.client.get(reverse("notes:feed")).content.decode()
+        self.assertIn("border-right:0.06em solid", xml)

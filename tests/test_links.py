@@ -224,11 +224,11 @@ class RerenderTests(WikiLinkTestCase):
             self.assertNotIn(f'href="{old_url}"', note.body_html)
 
     def test_renaming_the_title_updates_the_text_of_links_by_slug(self) -> None:
-        self.target.title = "LoRA: Low-Rank Adaptation"
+        self.target.title = "Low-Rank Adaptation of Large Language Models"
         self.target.save()
         self.assertEqual(
             wikilinks(self.linker),
-            [(self.target.get_absolute_url(), "LoRA: Low-Rank Adaptation")],
+            [(self.target.get_absolute_url(), "Low-Rank Adaptation of Large Language Models")],
         )
 
     def test_renaming_the_title_resolves_links_naming_the_new_title(self) -> None:

@@ -80,7 +80,7 @@ def alternate_feeds(response) -> dict[str, str]:
 def listed_titles(response) -> list[str]:
     """Titles of the note items on a list page, in page order."""
     return re.findall(
-        r'<h2 class="note-item-title"><a href="[^"]*">([^<]*)</a></h2>', content_of(response)
+        r'<h2 class="note-item-title"[^>]*><a href="[^"]*">([^<]*)</a></h2>', content_of(response)
     )
 
 
