@@ -296,11 +296,13 @@ class NoteAdmin(VersionAdmin):
                 "restore_url": reverse(
                     "admin:notes_note_restore", args=[quote(note.pk), version.pk]
                 ),
+                "version_publication": revisions.version_publication(version),
             }
             for version in (reversed(versions) if self.history_latest_first else versions)
         ]
         context = {
             "action_list": action_list,
+            "current_publication": revisions.publication_label(note.status, note.published_at),
             "can_change": can_change,
             "compare_url": compare_url,
             "default_from": versions[-2].pk if len(versions) > 1 else None,
@@ -357,6 +359,9 @@ class NoteAdmin(VersionAdmin):
             "restore_newer_url": reverse(
                 "admin:notes_note_restore", args=[quote(note.pk), newer.pk]
             ),
+            "current_publication": revisions.publication_label(note.status, note.published_at),
+            "older_publication": older and revisions.version_publication(older),
+            "newer_publication": revisions.version_publication(newer),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/notes/note/revision_compare.html", context)
@@ -367,14 +372,22 @@ class NoteAdmin(VersionAdmin):
         if not self.has_change_permission(request, note):
             raise PermissionDenied
         version = get_object_or_404(revisions.note_versions(note), pk=version_id)
+        publication = request.POST.get("publication") == "1"
         try:
-            note = revisions.restore(version, user=request.user)
+            note = revisions.restore(version, user=request.user, publication=publication)
         except revisions.RestoreError as exc:
             messages.error(request, str(exc))
             return redirect("admin:notes_note_history", quote(note.pk))
         when = revisions.format_date(version.revision.date_created)
         self.log_change(request, note, f"Restored version from {when}")
-        messages.success(request, f"“{note}” was restored to the version from {when}.")
+        state = revisions.publication_label(note.status, note.published_at)
+        if publication:
+            outcome = f"Its publication state was restored too: {state}."
+        else:
+            outcome = f"Its publication state is unchanged: {state}."
+        messages.success(
+            request, f"The content of “{note}” was restored from the version of {when}. {outcome}"
+        )
         return redirect("admin:notes_note_change", quote(note.pk))
 
     def _revert_through_form(self, request: HttpRequest, version: Version, view) -> HttpResponse:

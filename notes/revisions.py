@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from reversion.errors import RevertError
 from reversion.models import Revision, Version
 from taggit.models import Tag, TaggedItem
@@ -230,14 +231,34 @@ def after_restore(note: Note, names_before: set[str]) -> None:
     rerender_linking_notes(names_before | note_names(note), exclude_pk=note.pk)
 
 
-def restore(version: Version, *, user) -> Note:
-    """Put the note back as it was in this version: fields, tags, papers and figures.
+def publication_label(status: str, published_at: Any) -> str:
+    """ "Draft", "Published" or "Scheduled for …", as the restore form and message say it."""
+    if status != Note.Status.PUBLISHED:
+        return "Draft"
+    if isinstance(published_at, str):
+        published_at = parse_datetime(published_at)
+    if published_at is not None and published_at > timezone.now():
+        return f"Scheduled for {format_date(published_at)}"
+    return "Published"
+
+
+def version_publication(version: Version) -> str:
+    fields = _fields(version)
+    return publication_label(fields.get("status", ""), fields.get("published_at"))
+
+
+def restore(version: Version, *, user, publication: bool = False) -> Note:
+    """Put the note's content back as it was in this version: text, metadata, tags, papers
+    and figures. Its publication (status and publish date) stays as it is now unless
+    ``publication`` asks for the version's too: restoring an old draft must not unpublish a
+    live note by surprise.
 
     The restore is itself a new revision, so it can be undone the same way. Rendered HTML,
     excerpt and links are made again from the restored body.
     """
     note_pk = int(version.object_id)
-    names_before = note_names(Note.objects.filter(pk=note_pk).first())
+    current = Note.objects.filter(pk=note_pk).first()
+    names_before = note_names(current)
     comment = f"Restored version from {format_date(version.revision.date_created)}"
     try:
         with transaction.atomic(using=version.db), reversion.create_revision():
@@ -248,6 +269,8 @@ def restore(version: Version, *, user) -> Note:
                 raise RestoreError("That version's category no longer exists.")
             if note.author_id and not get_user_model().objects.filter(pk=note.author_id).exists():
                 note.author = None
+            if current is not None and not publication:
+                note.status, note.published_at = current.status, current.published_at
             note.save()
             add_note_to_revision(note)
             reversion.set_user(user)

@@ -331,7 +331,7 @@ class RestoreTests(RevisionTestCase):
         self.assertEqual(
             response.request["PATH_INFO"], reverse("admin:notes_note_change", args=[note.pk])
         )
-        self.assertContains(response, "was restored to the version from")
+        self.assertContains(response, "was restored from the version of")
         self.assertContains(response, 'value="LoRA"')
 
     def test_restore_renders_the_restored_body(self) -> None:
@@ -450,3 +450,45 @@ class PermissionTests(RevisionTestCase):
         restore = self.restore(note, old)
         self.assertEqual([compare.status_code, restore.status_code], [403, 403])
         self.assertEqual(self.state(note)["body"], "New.")
+
+
+class RestorePublicationTests(RevisionTestCase):
+    """Restoring an old draft version must not unpublish a live note behind the editor's back."""
+
+    def make_published_history(self) -> Note:
+        note = self.add_note(title="Draft title", status="draft")
+        self.edit_note(note, title="Live title", status="published")
+        return note
+
+    def test_restore_keeps_the_note_published(self) -> None:
+        note = self.make_published_history()
+        self.restore(note, self.versions(note)[0])
+        note.refresh_from_db()
+        self.assertEqual(note.title, "Draft title")
+        self.assertEqual(note.status, Note.Status.PUBLISHED)
+        self.assertEqual(self.client.get(note.get_absolute_url()).status_code, 200)
+
+    def test_restore_can_bring_back_the_publication_state_when_asked(self) -> None:
+        note = self.make_published_history()
+        version = self.versions(note)[0]
+        url = reverse("admin:notes_note_restore", args=[note.pk, version.pk])
+        response = self.client.post(url, {"publication": "1"}, follow=True)
+        note.refresh_from_db()
+        self.assertEqual(note.status, Note.Status.DRAFT)
+        self.assertContains(response, "Its publication state was restored too: Draft.")
+
+    def test_success_message_says_the_publication_state_is_unchanged(self) -> None:
+        note = self.make_published_history()
+        response = self.restore(note, self.versions(note)[0])
+        response = self.client.get(response["Location"])
+        self.assertContains(response, "Its publication state is unchanged: Published.")
+
+    def test_history_offers_the_publication_state_only_where_it_differs(self) -> None:
+        note = self.make_published_history()
+        html = self.client.get(reverse("admin:notes_note_history", args=[note.pk])).content
+        self.assertContains(
+            self.client.get(reverse("admin:notes_note_history", args=[note.pk])),
+            "Also restore its publication state: Published → Draft",
+            count=1,
+        )
+        self.assertIn(b"Restore this version", html)
