@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
 
-.PHONY: run install browser-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font
+.PHONY: run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,18 @@ browser-deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	fi
 
+# The accessibility checks (tests/test_accessibility.py) run the Nu HTML checker (vnu.jar,
+# Java) and axe-core, both pinned in package.json and installed from npm into node_modules/.
+checker-deps:
+	@if ! command -v java >/dev/null; then \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	fi
+	@if [ ! -f node_modules/vnu-jar/build/dist/vnu.jar ] || [ ! -f node_modules/axe-core/axe.min.js ]; then \
+	  npm ci --no-audit --no-fund --loglevel=error; \
+	fi
+
 run: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
@@ -42,10 +54,10 @@ run: install
 
 test: install lint check-deploy test-sqlite test-postgres
 
-test-sqlite: install browser-deps
+test-sqlite: install browser-deps checker-deps
 	$(BIN)/python -m pytest
 
-test-postgres: install browser-deps
+test-postgres: install browser-deps checker-deps
 	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
 
 lint: install

@@ -146,8 +146,8 @@ def _glue_punctuation(mathml: str, punctuation: str) -> str:
     an unbreakable one shares a no-wrap box with it.
     """
     text = html.escape(punctuation, quote=False)
-    last_row_end = mathml.rfind("</mrow><annotation")
-    if '<semantics class="ms-wrap">' in mathml and last_row_end != -1:
+    last_row_end = mathml.rfind("</mrow></mrow><annotation")
+    if '<mrow class="ms-wrap">' in mathml and last_row_end != -1:
         return f"{mathml[:last_row_end]}<mtext>{text}</mtext>{mathml[last_row_end:]}"
     return f'<span class="math-inline">{mathml}{text}</span>'
 

@@ -81,7 +81,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return True
     if tag in {"div", "span"} and name == "id":
         return value.startswith("eq-") and len(value) <= 120
-    return tag in {"div", "span"} and name == "tabindex" and value == "0"
+    # Boxes that scroll sideways (display math, code, tables) take keyboard focus.
+    return tag in {"div", "span", "pre", "table"} and name == "tabindex" and value == "0"
 
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
@@ -160,6 +161,16 @@ def sanitize_html(raw_html: str) -> str:
     return _cleaner().clean(_SCRIPT_OR_STYLE.sub("", raw_html))
 
 
+_SCROLL_BOX = re.compile(r"<(pre|table)(?![^>]*\btabindex=)(?=[\s>])")
+
+
+def focusable_scroll_boxes(safe_html: str) -> str:
+    """Code blocks and tables scroll sideways on narrow screens: keyboard users must be able
+    to focus them to scroll (WCAG 2.1.1). Applied to sanitized HTML; the attribute added is
+    itself on the allowlist, so the result stays a fixed point of the sanitizer."""
+    return _SCROLL_BOX.sub(r'<\1 tabindex="0"', safe_html)
+
+
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -207,7 +218,7 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
             "the text is shown unformatted."
         )
         raw = f"<pre>{html.escape(source)}</pre>"
-    safe_html = sanitize_html(raw)
+    safe_html = focusable_scroll_boxes(sanitize_html(raw))
     return RenderResult(
         html=safe_html,
         warnings=tuple(dict.fromkeys(state.warnings)),

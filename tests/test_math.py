@@ -287,7 +287,7 @@ def test_display_max_has_its_limit_under() -> None:
 def test_inline_formula_breaks_into_rows_after_relations() -> None:
     """Temml's "wrap" rows let a long inline formula wrap on a phone."""
     out = latex_to_mathml(r"a = b + c = d", display=False)
-    assert '<semantics class="ms-wrap">' in out
+    assert '<semantics><mrow class="ms-wrap">' in out
     assert out.count("<mrow>") == 4
 
 
@@ -365,3 +365,17 @@ def test_feed_markup_carries_the_math_styles_inline() -> None:
     )
     assert "border-right:0.06em solid" in out
     assert "border:1px solid" in out
+
+
+def test_a_process_that_typeset_math_exits_cleanly() -> None:
+    """Left to the garbage collector at interpreter shutdown, V8 crashed the process (status
+    -11): every management command and worker that rendered math failed on exit."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import notes.math as m; m.latex_to_mathml('x^2', display=True)"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode()[-500:]

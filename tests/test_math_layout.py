@@ -400,7 +400,14 @@ def _measure_demo(live_server, browser) -> dict[tuple[int, str], dict]:  # noqa:
                 "       const rect = r.getClientRects()[0];"
                 "       if (rect && rect.left <= left + 1) out.push(n.data.slice(i, i + 12));"
                 "   } }"
-                "   return out; })})"
+                "   return out; }),"
+                " overflowing: [...document.querySelectorAll('.note-body p math')].filter(m =>"
+                "   m.scrollWidth > m.clientWidth + 1 || m.getBoundingClientRect().right >"
+                "   m.closest('p').getBoundingClientRect().right + 1)"
+                "   .map(m => m.querySelector('annotation').textContent.slice(0, 40)),"
+                " wrapped: [...document.querySelectorAll('.note-body p mrow.ms-wrap')].filter(w =>"
+                "   [...w.children].some((c, i) => i > 0 && c.getBoundingClientRect().left <"
+                "   w.children[i - 1].getBoundingClientRect().left)).length})"
             )
         page.context.close()
     return results
@@ -414,6 +421,18 @@ def test_no_demo_note_scrolls_sideways_on_a_phone(demo_widths, width: int) -> No
         if w == width and sizes["scroll"] > sizes["client"]
     }
     assert wide == {}
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_inline_formulas_stay_inside_their_paragraph(demo_widths, width: int) -> None:
+    """A long inline formula wraps between its rows, as TeX breaks after a relation, instead
+    of running past the right edge of the text or hiding behind a scroll bar."""
+    found = {url: s["overflowing"] for (w, url), s in demo_widths.items() if w == width}
+    assert {url: tex for url, tex in found.items() if tex} == {}
+
+
+def test_some_inline_formulas_wrap_on_the_narrowest_phone(demo_widths) -> None:
+    assert sum(s["wrapped"] for (w, _), s in demo_widths.items() if w == 320) > 0
 
 
 @pytest.mark.parametrize("width", [320, 390])

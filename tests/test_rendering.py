@@ -299,3 +299,18 @@ def test_truncated_excerpt_ends_with_ellipsis() -> None:
 def test_excerpt_collapses_whitespace_between_paragraphs() -> None:
     excerpt = excerpt_of("First paragraph.\n\n\n- item one\n- item two")
     assert excerpt == "First paragraph. item one item two"
+
+
+@pytest.mark.parametrize(
+    "source, tag",
+    [("```python\nx = 1\n```", "<pre"), ("| a | b |\n|---|---|\n| 1 | 2 |", "<table")],
+)
+def test_boxes_that_scroll_sideways_take_keyboard_focus(source: str, tag: str) -> None:
+    """A wide code block or table scrolls on a phone; without focus, a keyboard cannot."""
+    assert f'{tag} tabindex="0"' in render_markdown(source).html
+
+
+def test_an_author_cannot_set_tabindex_on_other_elements() -> None:
+    html = render_markdown('<p tabindex="0">a</p><pre tabindex="5">b</pre>').html
+    assert 'tabindex="5"' not in html
+    assert "<p tabindex" not in html

@@ -62,11 +62,14 @@ def latex_to_mathml(tex: str, *, display: bool, source: str | None = None) -> st
     for child in children:
         root.remove(child)
     semantics = etree.SubElement(root, "semantics")
-    semantics.extend(children)
     if len(children) > 1:
-        # Temml broke an inline formula into rows a line may wrap between; math.css lays
-        # them out side by side (a <semantics> otherwise shows only its first child).
-        semantics.set("class", "ms-wrap")
+        # Temml broke an inline formula into rows a line may wrap between. A <semantics>
+        # holds one expression and shows only that, so the rows go into one <mrow> that
+        # math.css lays out as a wrapping line of boxes.
+        rows = etree.SubElement(semantics, "mrow", {"class": "ms-wrap"})
+        rows.extend(children)
+    else:
+        semantics.extend(children)
     annotation = etree.SubElement(semantics, "annotation", {"encoding": "application/x-tex"})
     annotation.text = source if source is not None else tex
     return serialize(root)

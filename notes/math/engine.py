@@ -3,15 +3,19 @@
 One V8 isolate per process, loaded on first use, driven from one worker thread of its own: an
 isolate is not thread-safe, and mini-racer's time limit only works where no asyncio loop runs
 (an ASGI server's thread, or Playwright's in the browser tests). Each call has a time limit, so a
-pathological formula cannot hang a worker. A forked process (gunicorn) starts its own.
+pathological formula cannot hang a worker. V8 does not survive fork(): gunicorn workers each
+start their own on first use, and the master must never typeset (no --preload that renders).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import queue
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from py_mini_racer import JSEvalException, JSTimeoutException, MiniRacer
@@ -21,9 +25,7 @@ TEMML_VERSION = "0.13.5"
 # A formula that takes longer than this is refused: real formulas take about a millisecond.
 TIMEOUT_MS = 2_000
 
-_isolate: MiniRacer | None = None
-_executor: ThreadPoolExecutor | None = None
-_owner_pid: int | None = None
+_worker: _Worker | None = None
 
 # Returns [ok, markup-or-message]: exceptions do not cross into Python with their message intact.
 _RENDER = """
@@ -39,17 +41,6 @@ _RENDER = """
 
 class MathError(ValueError):
     """The formula cannot be typeset; the message is meant for the note's author."""
-
-
-def _engine() -> MiniRacer:
-    """The isolate; only ever called on the executor's thread."""
-    global _isolate
-    if _isolate is None:
-        isolate = MiniRacer()
-        isolate.eval(TEMML_JS.read_text(encoding="utf-8"))
-        isolate.eval(f"var __render = {_RENDER};")
-        _isolate = isolate
-    return _isolate
 
 
 def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None = None) -> str:
@@ -82,11 +73,67 @@ def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None =
     return result
 
 
+class _Worker:
+    """One daemon thread that owns the isolate and runs jobs in order.
+
+    Not a ThreadPoolExecutor: its threads are shut down before ``atexit`` handlers run, and
+    the isolate must be closed on a live thread before the interpreter finalizes; left to the
+    garbage collector then, V8 is torn down in the wrong order and the process ends with a
+    segmentation fault (a failed exit status for every command and worker that typeset math).
+    """
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.isolate: MiniRacer | None = None
+        threading.Thread(target=self._loop, name="temml", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            job, result = self.jobs.get()
+            try:
+                result.set_result(job())
+            except BaseException as exc:  # handed to the caller, who raises it
+                result.set_exception(exc)
+
+    def call(self, job):
+        result: Future = Future()
+        self.jobs.put((job, result))
+        return result.result()
+
+    def engine(self) -> MiniRacer:
+        """The isolate; only ever called on the worker's thread."""
+        if self.isolate is None:
+            isolate = MiniRacer()
+            isolate.eval(TEMML_JS.read_text(encoding="utf-8"))
+            isolate.eval(f"var __render = {_RENDER};")
+            self.isolate = isolate
+        return self.isolate
+
+    def close(self) -> None:
+        if self.isolate is not None:
+            self.isolate.close()
+            self.isolate = None
+
+
 def _run(call: str) -> list:
-    global _executor, _isolate, _owner_pid
-    if _owner_pid != os.getpid():  # first use, or a child forked from a process that used it
-        _executor, _isolate, _owner_pid = ThreadPoolExecutor(1, "temml"), None, os.getpid()
-    return _executor.submit(lambda: _engine().eval(call, timeout=TIMEOUT_MS)).result()
+    global _worker
+    if _worker is not None and _worker.pid != os.getpid() and _worker.isolate is not None:
+        # V8 does not survive fork(): a child of a process that started it would crash.
+        raise RuntimeError(
+            "The math engine was started before this process was forked; start it in the "
+            "workers only (for gunicorn: no math rendering in the master, e.g. at import)."
+        )
+    if _worker is None or _worker.pid != os.getpid():  # first use, or a forked child (gunicorn)
+        _worker = _Worker()
+    worker = _worker
+    return worker.call(lambda: worker.engine().eval(call, timeout=TIMEOUT_MS))
+
+
+@atexit.register
+def _close() -> None:
+    if _worker is not None and _worker.pid == os.getpid():
+        _worker.call(_worker.close)
 
 
 def _clean_message(message: str) -> str:
