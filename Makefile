@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
 
-.PHONY: run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font
+.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,13 @@ math-font: install
 	@[ -f $(LM_MATH) ] || (sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; $$sudo apt-get install -y -qq fonts-lmodern)
 	$(BIN)/pip install --quiet "fonttools[woff]>=4.50,<5"
 	$(BIN)/python -c "from fontTools.ttLib import TTFont; f = TTFont('$(LM_MATH)'); f.flavor = 'woff2'; f.save('static/fonts/latinmodern-math.woff2')"
+
+# After changing a translatable string: update locale/*/django.po, translate, then compile
+# the .mo files (committed, so a deployment needs no gettext tools).
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore='.venv/*' --ignore='node_modules/*' \
+	  --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*'
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*' --ignore='node_modules/*'
 
 bench: install
 	$(BIN)/python bench/run.py

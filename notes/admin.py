@@ -1,7 +1,9 @@
+import json
 from itertools import pairwise
 
 import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
@@ -12,8 +14,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -39,6 +44,25 @@ class CategoryAdmin(admin.ModelAdmin):
         return obj._note_count
 
 
+def editor_messages() -> dict[str, str]:
+    """The words the note form's scripts show, in the admin's language."""
+    return {
+        "preview": str(_("Preview as readers see it")),
+        "rendering": str(_("Rendering…")),
+        "rendered": str(_("Preview · %(time)s")),
+        "unavailable": str(_("Preview unavailable (%(reason)s). Your text is safe in the editor.")),
+        "offline": str(_("offline?")),
+        "kept": str(
+            _(
+                "This browser kept a version of this note that was not saved (%(time)s). "
+                "Restore it to continue where you left off, or discard it."
+            )
+        ),
+        "restore": str(_("Restore unsaved text")),
+        "discard": str(_("Discard it")),
+    }
+
+
 class NoteAdminForm(forms.ModelForm):
     class Meta:
         model = Note
@@ -56,9 +80,11 @@ class NoteAdminForm(forms.ModelForm):
 
 
 class PaperForm(forms.ModelForm):
-    url = forms.URLField(label="Paper URL", max_length=500, required=False, assume_scheme="https")
+    url = forms.URLField(
+        label=_("Paper URL"), max_length=500, required=False, assume_scheme="https"
+    )
     code_url = forms.URLField(
-        label="Code URL", max_length=500, required=False, assume_scheme="https"
+        label=_("Code URL"), max_length=500, required=False, assume_scheme="https"
     )
 
     class Meta:
@@ -70,14 +96,16 @@ class PaperForm(forms.ModelForm):
         value = self.cleaned_data["arxiv"].strip()
         if value and not normalize_arxiv(value):
             raise forms.ValidationError(
-                "Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL."
+                _("Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL.")
             )
         return normalize_arxiv(value)
 
     def clean_doi(self) -> str:
         value = self.cleaned_data["doi"].strip()
         if value and not normalize_doi(value):
-            raise forms.ValidationError("Not a DOI: it starts with 10. (e.g. 10.1038/nature14236).")
+            raise forms.ValidationError(
+                _("Not a DOI: it starts with 10. (e.g. 10.1038/nature14236).")
+            )
         return normalize_doi(value)
 
 
@@ -90,23 +118,24 @@ class PaperInline(admin.StackedInline):
 class FigureInline(admin.TabularInline):
     model = Figure
     extra = 1
+    classes = ("figure-inline",)
     fields = ("image", "alt", "caption", "thumbnail", "snippet")
     readonly_fields = ("thumbnail", "snippet")
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def thumbnail(self, obj: Figure) -> str:
         if not obj.pk:
             return "—"
         return format_html('<img class="figure-thumb" src="{}" alt="{}">', obj.image.url, obj.alt)
 
-    @admin.display(description="Markdown to paste into the body")
+    @admin.display(description=_("Markdown to paste into the body"))
     def snippet(self, obj: Figure) -> str:
         if not obj.pk:
-            return "Saved figures show a snippet here."
+            return _("Saved figures show a snippet here.")
         return format_html(
-            '<input class="figure-snippet" type="text" readonly value="{}" '
-            'aria-label="Markdown snippet">',
+            '<input class="figure-snippet" type="text" readonly value="{}" aria-label="{}">',
             obj.markdown,
+            _("Markdown snippet"),
         )
 
 
@@ -128,28 +157,30 @@ class NoteAdmin(VersionAdmin):
     fieldsets = (
         (None, {"fields": ("title", "short_title", "slug", "category", "tags", "body")}),
         (
-            "Publishing",
+            _("Publishing"),
             {
                 "fields": ("status", "published_at", "author", "summary", "language"),
-                "description": (
+                "description": _(
                     "Publish now: set Status to Published and leave the publish date blank. "
                     "Schedule: set a future publish date; readers see the note from then on."
                 ),
             },
         ),
-        ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        (_("History"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
     class Media:
         css = {"all": ("admin/notes-admin.css", "css/pygments.css")}
-        js = ("admin/note-preview.js",)
+        js = ("admin/note-preview.js", "admin/note-autosave.js")
 
     def get_urls(self):
         preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        preview_frame = self.admin_site.admin_view(self.preview_frame_view)
         compare = self.admin_site.admin_view(self.compare_view)
         restore = self.admin_site.admin_view(require_POST(self.restore_view))
         return [
             path("preview/", preview, name="notes_note_preview"),
+            path("preview/frame/", preview_frame, name="notes_note_preview_frame"),
             path("<path:object_id>/history/compare/", compare, name="notes_note_compare"),
             path(
                 "<path:object_id>/history/<int:version_id>/restore/",
@@ -165,7 +196,9 @@ class NoteAdmin(VersionAdmin):
         form.base_fields["body"].widget.attrs.update(
             {
                 "data-preview-url": reverse("admin:notes_note_preview"),
+                "data-preview-frame-url": reverse("admin:notes_note_preview_frame"),
                 "data-note-id": str(obj.pk) if obj else "",
+                "data-messages": json.dumps(editor_messages()),
             }
         )
         return form
@@ -188,20 +221,34 @@ class NoteAdmin(VersionAdmin):
             }
         )
 
+    @method_decorator(xframe_options_sameorigin)
+    def preview_frame_view(self, request: HttpRequest) -> HttpResponse:
+        """The empty reader page the live preview fills in: the site's own stylesheets in a
+        document of its own, so no admin rule (blue heading bars, admin fonts) reaches it.
+        Framed by the note form only, under the readers' strict CSP."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        response = TemplateResponse(request, "admin/notes/note/preview_frame.html")
+        response.headers["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY.replace(
+            "frame-ancestors 'none'", "frame-ancestors 'self'"
+        )
+        return response
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Note]:
         return super().get_queryset(request).prefetch_related("tags")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
 
-    @admin.display(description="tags")
+    @admin.display(description=_("tags"))
     def tag_list(self, obj: Note) -> str:
         return ", ".join(tag.name for tag in obj.tags.all())
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj: Note) -> str:
         if obj.is_scheduled:
-            return f"Scheduled ({timezone.localtime(obj.published_at):%Y-%m-%d %H:%M})"
+            when = f"{timezone.localtime(obj.published_at):%Y-%m-%d %H:%M}"
+            return _("Scheduled (%(when)s)") % {"when": when}
         return obj.get_status_display()
 
     def view_on_site(self, obj: Note) -> str:
@@ -221,7 +268,7 @@ class NoteAdmin(VersionAdmin):
         for warning in note.render_warnings:
             messages.warning(request, f"{note.title}: {warning}")
 
-    @admin.action(description="Publish selected notes", permissions=["change"])
+    @admin.action(description=_("Publish selected notes"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:
         count = self._set_status(
             queryset, Note.Status.PUBLISHED, user=request.user, comment="Published via bulk action"
@@ -232,7 +279,7 @@ class NoteAdmin(VersionAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description="Unpublish selected notes (back to draft)", permissions=["change"])
+    @admin.action(description=_("Unpublish selected notes (back to draft)"), permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:
         count = self._set_status(
             queryset, Note.Status.DRAFT, user=request.user, comment="Unpublished via bulk action"

@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
@@ -49,16 +50,19 @@ def unique_slug(model: type[models.Model], text: str, *, exclude_pk=None, fallba
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
-    description = models.TextField(blank=True, help_text="Shown at the top of the category page.")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True, allow_unicode=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Shown at the top of the category page.")
+    )
     order = models.PositiveIntegerField(
-        default=0, help_text="Lower numbers come first in the navigation."
+        _("order"), default=0, help_text=_("Lower numbers come first in the navigation.")
     )
 
     class Meta:
         ordering = ["order", "name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
@@ -88,32 +92,38 @@ class NoteQuerySet(models.QuerySet):
 
 class Note(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     class Language(models.TextChoices):
         # BCP 47 tags, as <article lang> and feeds write them.
-        CHINESE = "zh-Hans", "中文 Chinese"
-        ENGLISH = "en", "English"
+        CHINESE = "zh-Hans", _("Chinese")
+        ENGLISH = "en", _("English")
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(_("title"), max_length=300)
     short_title = models.CharField(
+        _("short title"),
         max_length=100,
         blank=True,
-        help_text=(
+        help_text=_(
             "How [[links]] to this note read in a sentence, e.g. “DreamFusion”. Left blank, "
             "the part of the title before a colon is used."
         ),
     )
     slug = models.SlugField(
+        _("slug"),
         max_length=200,
         unique=True,
         blank=True,
         allow_unicode=True,
-        help_text="The note's URL. Left blank, it is made from the title (Chinese is kept).",
+        help_text=_("The note's URL. Left blank, it is made from the title (Chinese is kept)."),
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="notes")
-    tags = TaggableManager(blank=True, help_text="Comma-separated; Chinese tags work.")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="notes", verbose_name=_("category")
+    )
+    tags = TaggableManager(
+        verbose_name=_("tags"), blank=True, help_text=_("Comma-separated; Chinese tags work.")
+    )
     # The same tag rows as a plain relation, so revisions (notes/revisions.py) can store them.
     tagged_items = GenericRelation(TaggedItem, related_query_name="note")
     author = models.ForeignKey(
@@ -122,17 +132,22 @@ class Note(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="notes",
+        verbose_name=_("author"),
     )
     summary = models.TextField(
+        _("summary"),
         blank=True,
-        help_text="Plain text for lists and feeds. Left blank, an excerpt of the body is used.",
+        help_text=_("Plain text for lists and feeds. Left blank, an excerpt of the body is used."),
     )
-    body = models.TextField(blank=True, help_text="Markdown.")
+    body = models.TextField(
+        _("body"), blank=True, help_text=_("Markdown, with $math$, [[links to notes]] and figures.")
+    )
     language = models.CharField(
+        _("language"),
         max_length=10,
         blank=True,
         choices=Language.choices,
-        help_text="The note's language. Left blank, it is detected from the prose.",
+        help_text=_("The note's language. Left blank, it is detected from the prose."),
     )
     lang = models.CharField(
         max_length=10,
@@ -149,13 +164,13 @@ class Note(models.Model):
     # The title as [[wiki links]] match it (case- and space-insensitive).
     title_key = models.CharField(max_length=300, editable=False, default="", db_index=True)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
     published_at = models.DateTimeField(
-        "publish date",
+        _("publish date"),
         null=True,
         blank=True,
-        help_text=(
+        help_text=_(
             "Left blank, the note is dated the moment it is published. "
             "A published note with a future date stays hidden until then."
         ),
@@ -166,8 +181,8 @@ class Note(models.Model):
         editable=False,
         help_text="Front-matter keys the importer does not know yet, kept for export.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = NoteQuerySet.as_manager()
 
@@ -181,6 +196,8 @@ class Note(models.Model):
         # Undated drafts first in the admin, on every database.
         ordering = [F("published_at").desc(nulls_first=True), "-id"]
         get_latest_by = "published_at"
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="note_public_idx"),
             models.Index(
@@ -436,23 +453,27 @@ class Paper(models.Model):
 
     note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="papers")
     position = models.PositiveSmallIntegerField(default=0)
-    title = models.CharField(max_length=500)
-    authors = models.TextField(blank=True, help_text="One author per line.")
-    venue = models.CharField(max_length=200, blank=True, help_text="e.g. NeurIPS, ICLR, Nature.")
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    url = models.URLField("paper URL", max_length=500, blank=True)
+    title = models.CharField(_("title"), max_length=500)
+    authors = models.TextField(_("authors"), blank=True, help_text=_("One author per line."))
+    venue = models.CharField(
+        _("venue"), max_length=200, blank=True, help_text=_("e.g. NeurIPS, ICLR, Nature.")
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    url = models.URLField(_("paper URL"), max_length=500, blank=True)
     doi = models.CharField("DOI", max_length=200, blank=True, db_index=True)
     arxiv = models.CharField(
-        "arXiv id",
+        _("arXiv id"),
         max_length=50,
         blank=True,
         db_index=True,
-        help_text="2106.09685, arXiv:2106.09685v2 or an arxiv.org URL; stored as the bare id.",
+        help_text=_("2106.09685, arXiv:2106.09685v2 or an arxiv.org URL; stored as the bare id."),
     )
-    code_url = models.URLField("code URL", max_length=500, blank=True)
+    code_url = models.URLField(_("code URL"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
 
     def __str__(self) -> str:
         return self.title
@@ -500,18 +521,23 @@ class Figure(models.Model):
         width_field="width",
         height_field="height",
         validators=[validate_figure],
-        help_text="PNG, JPEG, GIF or WebP, at most 10 MB. SVG is not accepted.",
+        verbose_name=_("image"),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 10 MB. SVG is not accepted."),
     )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt = models.CharField(
-        "alt text", max_length=300, help_text="What the image shows, for screen readers."
+        _("alt text"), max_length=300, help_text=_("What the image shows, for screen readers.")
     )
-    caption = models.CharField(max_length=300, blank=True, help_text="Shown under the figure.")
+    caption = models.CharField(
+        _("caption"), max_length=300, blank=True, help_text=_("Shown under the figure.")
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
 
     def __str__(self) -> str:
         return self.alt or self.image.name

@@ -100,7 +100,7 @@ class NoteChangelistTests(AdminTestCase):
         row = result_row(self.client.get(CHANGELIST), self.published)
         self.assertEqual(cell(row, "title"), self.published.title)
         self.assertEqual(cell(row, "category"), self.llm.name)
-        self.assertEqual(cell(row, "status_label"), "Published")
+        self.assertEqual(cell(row, "status_label"), "已发布")
         self.assertEqual(sorted(cell(row, "tag_list").split(", ")), ["PEFT", "微调"])
 
     def test_publish_date_column_shows_the_local_date_and_time(self) -> None:
@@ -111,7 +111,7 @@ class NoteChangelistTests(AdminTestCase):
     def test_scheduled_note_shows_as_scheduled(self) -> None:
         row = result_row(self.client.get(CHANGELIST), self.scheduled)
         publish_at = timezone.localtime(self.scheduled.published_at)
-        self.assertEqual(cell(row, "status_label"), f"Scheduled ({publish_at:%Y-%m-%d %H:%M})")
+        self.assertEqual(cell(row, "status_label"), f"定时发布（{publish_at:%Y-%m-%d %H:%M}）")
 
     def test_filter_by_status(self) -> None:
         response = self.client.get(CHANGELIST, {"status__exact": "draft"})
@@ -265,7 +265,7 @@ class NoteActionTests(AdminTestCase):
         """Already published notes in the selection are not counted."""
         response = self.run_action("publish", [*self.drafts, self.published])
         messages = [str(m) for m in get_messages(response.wsgi_request)]
-        self.assertEqual(messages, ["2 notes published."])
+        self.assertEqual(messages, ["已发布 2 篇笔记。"])
 
 
 class CategoryAdminTests(AdminTestCase):

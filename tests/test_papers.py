@@ -555,7 +555,7 @@ class PaperFormTests(TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(
             response,
-            "Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL.",
+            "不是 arXiv 编号：请填写如 2106.09685、arXiv:2106.09685v2 或 arxiv.org 链接。",
         )
         self.assertFalse(Paper.objects.exists())
 
@@ -567,5 +567,5 @@ class PaperFormTests(TestCase):
     def test_bad_doi_is_refused(self) -> None:
         response = self.post_paper(doi="nature14236")
         self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "Not a DOI")
+        self.assertContains(response, "不是 DOI")
         self.assertFalse(Paper.objects.exists())

@@ -103,7 +103,8 @@ def rel_hrefs(response, rel: str) -> list[str]:
 
 
 def labelled_hrefs(response, label: str) -> list[str]:
-    return [a["href"] for a in pagination_anchors(response) if label in a.get("aria-label", "")]
+    """Links by their visible text: no aria-label, so screen readers say what readers see."""
+    return [a["href"] for a in pagination_anchors(response) if label in a["text"]]
 
 
 class FriendlyNotFoundMixin:
@@ -170,24 +171,24 @@ class NoteListPageTests(FriendlyNotFoundMixin, TestCase):
     def test_first_page_links_to_next_and_last_but_not_back(self) -> None:
         response = self.client.get(reverse("notes:list"))
         self.assertEqual(rel_hrefs(response, "next"), ["?page=2"])
-        self.assertEqual(labelled_hrefs(response, "Last page"), ["?page=3"])
+        self.assertEqual(labelled_hrefs(response, "末页"), ["?page=3"])
         self.assertEqual(rel_hrefs(response, "prev"), [])
-        self.assertEqual(labelled_hrefs(response, "First page"), [])
+        self.assertEqual(labelled_hrefs(response, "首页"), [])
 
     def test_middle_page_links_to_first_previous_next_and_last(self) -> None:
         response = self.client.get(reverse("notes:list"), {"page": 2})
-        self.assertEqual(labelled_hrefs(response, "First page"), ["?page=1"])
+        self.assertEqual(labelled_hrefs(response, "首页"), ["?page=1"])
         self.assertEqual(rel_hrefs(response, "prev"), ["?page=1"])
         self.assertEqual(rel_hrefs(response, "next"), ["?page=3"])
-        self.assertEqual(labelled_hrefs(response, "Last page"), ["?page=3"])
+        self.assertEqual(labelled_hrefs(response, "末页"), ["?page=3"])
         self.assertInHTML('<span aria-current="page">2</span>', content_of(response))
 
     def test_last_page_links_back_but_not_forward(self) -> None:
         response = self.client.get(reverse("notes:list"), {"page": 3})
-        self.assertEqual(labelled_hrefs(response, "First page"), ["?page=1"])
+        self.assertEqual(labelled_hrefs(response, "首页"), ["?page=1"])
         self.assertEqual(rel_hrefs(response, "prev"), ["?page=2"])
         self.assertEqual(rel_hrefs(response, "next"), [])
-        self.assertEqual(labelled_hrefs(response, "Last page"), [])
+        self.assertEqual(labelled_hrefs(response, "末页"), [])
 
     def test_head_advertises_the_site_feeds(self) -> None:
         response = self.client.get(reverse("notes:list"))
@@ -290,7 +291,7 @@ class NoteDetailPageTests(FriendlyNotFoundMixin, TestCase):
         """Markdown arrives as HTML: heading, highlighted code block and table."""
         html = content_of(self.get_note(self.note))
         self.assertInHTML('<h2 id="方法-method">方法 Method</h2>', html)
-        self.assertIn('<div class="highlight"><pre>', html)
+        self.assertIn('<div class="highlight"><pre tabindex="0">', html)
         self.assertIn('<span class="nf">attention</span>', html)
         self.assertInHTML("<th>Model</th>", html)
         self.assertInHTML("<td>GPT-2</td>", html)
