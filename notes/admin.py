@@ -22,9 +22,11 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
+from taggit.admin import TagAdmin as TaggitTagAdmin
+from taggit.models import Tag
 
 from notes import revisions
-from notes.models import Category, Figure, Note, Paper
+from notes.models import Category, Figure, Note, Paper, TagAlias
 from notes.papers import normalize_arxiv, normalize_doi
 from notes.rendering import render_markdown
 
@@ -473,3 +475,28 @@ class NoteAdmin(VersionAdmin):
                 request, object_id, version_id, extra_context
             ),
         )
+
+
+class TagAliasInline(admin.TabularInline):
+    model = TagAlias
+    extra = 2
+    verbose_name = _("alias (another name readers may search for)")
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(TaggitTagAdmin):
+    """taggit's tag admin (merge included) with the tag's aliases: searching any of them finds
+    the notes with the tag."""
+
+    inlines = (TagAliasInline,)
+    list_display = ("name", "slug", "alias_list")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
+        return super().get_queryset(request).prefetch_related("aliases")
+
+    @admin.display(description=_("aliases"))
+    def alias_list(self, obj: Tag) -> str:
+        return ", ".join(alias.name for alias in obj.aliases.all())

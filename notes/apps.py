@@ -5,3 +5,6 @@ class NotesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notes"
     verbose_name = "Research notes"
+
+    def ready(self) -> None:
+        from notes import checks  # noqa: F401 (registers the system checks)

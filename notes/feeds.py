@@ -5,6 +5,7 @@ Django's generators only carry a summary, so both are extended with the full HTM
 """
 
 import re
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
+from notes import search
 from notes.math.markup import inline_styles
 from notes.models import Category, Note
 
@@ -160,4 +162,42 @@ class TagAtomFeed(TagFeed):
     feed_type = ContentAtomFeed
 
     def subtitle(self, obj: Tag) -> str:
+        return self.description(obj)
+
+
+class SearchFeed(LatestNotesFeed):
+    """``/search/feed/?q=…``: the newest published notes matching a query, to follow a topic
+    across categories."""
+
+    def get_object(self, request: HttpRequest):
+        query = search.parse(request.GET.get("q", ""))
+        if not query:
+            raise Http404("A search feed needs a query: /search/feed/?q=diffusion")
+        return query
+
+    def title(self, obj: search.Query) -> str:
+        return f"“{obj.text}” · {settings.SITE_NAME}"
+
+    def link(self, obj: search.Query) -> str:
+        return f"{reverse('notes:search')}?{urlencode({'q': obj.text})}"
+
+    def description(self, obj: search.Query) -> str:
+        return f"{settings.SITE_DESCRIPTION} “{obj.text}”"
+
+    def items(self, obj: search.Query) -> list[Note]:
+        found = search.search(
+            obj, Note.objects.published(), order="newest", offset=0, limit=settings.FEED_ITEMS
+        )
+        by_id = (
+            Note.objects.select_related("category", "author")
+            .prefetch_related("tags")
+            .in_bulk(found.ids)
+        )
+        return [by_id[pk] for pk in found.ids]
+
+
+class SearchAtomFeed(SearchFeed):
+    feed_type = ContentAtomFeed
+
+    def subtitle(self, obj: search.Query) -> str:
         return self.description(obj)

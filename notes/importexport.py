@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
-from notes.models import Category, Note, Paper, make_slug
+from notes.models import Category, Note, Paper, TagAlias, make_slug
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors
 from notes.revisions import add_note_to_revision
 
@@ -37,6 +37,8 @@ PAPER_KEYS = {
     "doi": "doi", "arxiv": "arxiv", "code": "code_url",
 }  # fmt: skip
 CATEGORIES_FILE = "_categories.yml"
+# Tags with other names (search aliases): [{name, aliases: [...]}], sorted by name.
+TAGS_FILE = "_tags.yml"
 DEFAULT_CATEGORY = "Uncategorized"
 _JEKYLL_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
@@ -330,6 +332,28 @@ def load_categories_file(path: Path) -> None:
         category.save()
 
 
+def load_tags_file(path: Path) -> None:
+    """Each tag's aliases, as the file lists them (a tag the file names is created)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of tags")
+    for entry in entries:
+        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
+            raise NoteFileError(f"every tag needs a 'name': {entry!r}")
+        aliases = entry.get("aliases") or []
+        if not isinstance(aliases, list):
+            raise NoteFileError(f"'aliases' of {entry['name']!r} must be a list")
+        names = list(dict.fromkeys(str(alias).strip() for alias in aliases if str(alias).strip()))
+        if any(len(name) > _field_length(TagAlias, "name") for name in names):
+            raise NoteFileError(f"an alias of {entry['name']!r} is too long")
+        tag = Tag.objects.filter(name=str(entry["name"]).strip()).first() or Tag.objects.create(
+            name=str(entry["name"]).strip()
+        )
+        tag.aliases.exclude(name__in=names).delete()
+        for name in names:
+            TagAlias.objects.get_or_create(tag=tag, name=name)
+
+
 def find_note_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     """Expand folders; returns (categories files, note files), each sorted."""
     categories: list[Path] = []
@@ -351,6 +375,7 @@ def find_note_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 def import_paths(paths: list[Path]) -> ImportReport:
     report = ImportReport()
     categories_files, files = find_note_files(paths)
+    tags_files = [path / TAGS_FILE for path in paths if (path / TAGS_FILE).is_file()]
     for path in categories_files:
         try:
             with transaction.atomic():
@@ -377,6 +402,14 @@ def import_paths(paths: list[Path]) -> ImportReport:
             report.errors.append((path, f"could not be saved: {exc}"))
             continue
         (report.created if created else report.updated).append(note_file.slug)
+    for path in tags_files:
+        try:
+            with transaction.atomic():
+                load_tags_file(path)
+        except (NoteFileError, yaml.YAMLError, ValueError) as exc:
+            report.errors.append((path, str(exc)))
+        except DatabaseError as exc:
+            report.errors.append((path, f"could not be saved: {exc}"))
     return report
 
 
@@ -482,9 +515,22 @@ def categories_to_text() -> str:
     return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
 
 
+def tags_to_text() -> str:
+    entries = [
+        {"name": tag.name, "aliases": [alias.name for alias in tag.aliases.all()]}
+        for tag in Tag.objects.filter(aliases__isnull=False)
+        .distinct()
+        .order_by("name")
+        .prefetch_related("aliases")
+    ]
+    return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
+
+
 def export_notes(directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CATEGORIES_FILE).write_text(categories_to_text(), encoding="utf-8")
+    if TagAlias.objects.exists():
+        (directory / TAGS_FILE).write_text(tags_to_text(), encoding="utf-8")
     count = 0
     notes = Note.objects.select_related("category", "author").prefetch_related("tags", "papers")
     for note in notes.order_by("slug").iterator(chunk_size=500):

@@ -7,20 +7,21 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models, transaction
 from django.db.models import F, Q
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
 
 from notes.figures import figure_upload_to, validate_figure
 from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_targets, wiki_key
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors, to_bibtex
-from notes.plaintext import make_excerpt, truncate_text
+from notes.plaintext import make_excerpt, plain_text, truncate_text
 from notes.rendering import RenderResult, normalize_source, render_markdown
+from notes.search.index import document_fields, latex_sources
 
 _NON_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
 # A title's head ends at a full-width colon or a colon followed by a space ("BERT: Pre-…").
@@ -232,6 +233,7 @@ class Note(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.remember_old_names(before)
+            self.update_search_document()
         self.store_links(result)
         if before is None or before != {"slug": self.slug, "title_key": self.title_key}:
             # New or renamed: notes whose [[links]] name the old or new title/slug re-render,
@@ -280,7 +282,36 @@ class Note(models.Model):
         Note.objects.filter(pk=self.pk).update(
             **{name: getattr(self, name) for name in self.RENDERED_FIELDS}
         )
+        self.update_search_document()
         self.store_links(result)
+
+    def update_search_document(self) -> None:
+        """Write this note's search tokens: title, then tags and their aliases, category and
+        papers, then summary, then the body's text and its formulas' LaTeX. Visibility is not
+        stored: search filters by ``Note.objects.published()`` when it runs."""
+        tags = list(Tag.objects.filter(note=self.pk).values_list("pk", "name"))
+        aliases = TagAlias.objects.filter(tag__in=[pk for pk, _ in tags]).values_list(
+            "name", flat=True
+        )
+        papers = Paper.objects.filter(note=self.pk).values_list(
+            "title", "authors", "venue", "arxiv", "doi"
+        )
+        meta = [
+            *(name for _, name in tags),
+            *aliases,
+            Category.objects.filter(pk=self.category_id).values_list("name", flat=True).first()
+            or "",
+            *(part for paper in papers for part in paper if part),
+        ]
+        text = plain_text(self.body_html, prose_only=False, language=self.lang)
+        fields = document_fields(
+            title=self.title,
+            meta=meta,
+            summary=self.summary,
+            body_text=text,
+            latex=latex_sources(self.body_html),
+        )
+        SearchDocument.objects.update_or_create(note_id=self.pk, defaults={**fields, "text": text})
 
     def render_context(self) -> RenderContext:
         """Everything rendering needs from the database, fetched up front in three queries."""
@@ -549,3 +580,93 @@ class Figure(models.Model):
         caption = self.caption.replace('"', "'")
         title = f' "{caption}"' if caption else ""
         return f"![{alt}]({self.image.url}{title})"
+
+
+class SearchDocument(models.Model):
+    """A note's search tokens (notes.search), one row per note and apart from it, so edits
+    that do not change what is searchable never rewrite index entries. On PostgreSQL a
+    generated, GIN-indexed ``vector`` column holds them; on SQLite an FTS5 table follows this
+    one by triggers (migration 0005)."""
+
+    note = models.OneToOneField(
+        Note, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    title = models.TextField(default="", help_text="Tokens of the title.")
+    meta = models.TextField(
+        default="", help_text="Tokens of tags, their aliases, the category and the papers."
+    )
+    summary = models.TextField(default="", help_text="Tokens of the summary.")
+    body = models.TextField(default="", help_text="Tokens of the body's text and LaTeX.")
+    text = models.TextField(default="", help_text="The body's plain text, for snippets.")
+    version = models.PositiveSmallIntegerField(
+        default=0, help_text="The tokenizer version that wrote this row."
+    )
+
+    def __str__(self) -> str:
+        return f"Search document of {self.note_id}"
+
+
+class TagAlias(models.Model):
+    """Another name of a tag (“linear attention” for 线性注意力): a search for it finds the
+    notes with the tag, and the tag's page lists it."""
+
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(_("alias"), max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [models.UniqueConstraint(fields=["tag", "name"], name="unique_alias_per_tag")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Notes being deleted right now: their tags and papers go first, and must not write a search
+# document for a note that is about to disappear.
+_deleting: set[int] = set()
+
+
+@receiver(pre_delete, sender=Note)
+def _mark_deleting(sender, instance: Note, **kwargs) -> None:
+    _deleting.add(instance.pk)
+
+
+@receiver(post_delete, sender=Note)
+def _unmark_deleting(sender, instance: Note, **kwargs) -> None:
+    _deleting.discard(instance.pk)
+
+
+def update_search_documents(notes: models.QuerySet[Note]) -> None:
+    for note in notes.exclude(pk__in=_deleting):
+        note.update_search_document()
+
+
+@receiver([post_save, post_delete], sender=TaggedItem)
+def index_after_tagging(sender, instance: TaggedItem, **kwargs) -> None:
+    """The admin's tag field, taggit's add/set/remove and imports all end up here."""
+    if instance.content_type.model_class() is Note:
+        update_search_documents(Note.objects.filter(pk=instance.object_id))
+
+
+@receiver(post_save, sender=Tag)
+def index_after_tag_rename(sender, instance: Tag, created: bool, **kwargs) -> None:
+    if not created:
+        update_search_documents(Note.objects.filter(tags=instance))
+
+
+@receiver([post_save, post_delete], sender=TagAlias)
+def index_after_alias_change(sender, instance: TagAlias, **kwargs) -> None:
+    update_search_documents(Note.objects.filter(tags__id=instance.tag_id))
+
+
+@receiver(post_save, sender=Category)
+def index_after_category_rename(sender, instance: Category, created: bool, **kwargs) -> None:
+    if not created:
+        update_search_documents(Note.objects.filter(category=instance))
+
+
+@receiver([post_save, post_delete], sender=Paper)
+def index_after_paper_change(sender, instance: Paper, **kwargs) -> None:
+    update_search_documents(Note.objects.filter(pk=instance.note_id))

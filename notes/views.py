@@ -1,15 +1,20 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from notes.models import Category, Note, OldName, Paper
+from notes import search
+from notes.models import Category, Note, OldName, Paper, SearchDocument
+from notes.search.snippets import snippet as search_snippet
 
 
 def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
@@ -98,7 +103,9 @@ class TagNoteListView(NoteListView):
         return f"#{self.tag.name} · {settings.SITE_NAME}"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+        return super().get_context_data(
+            tag=self.tag, tag_aliases=list(self.tag.aliases.all()), **kwargs
+        )
 
 
 class NoteContextMixin:
@@ -210,3 +217,106 @@ class NotePreviewView(NoteContextMixin, DetailView):
         response = super().render_to_response(context, **response_kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
+
+
+class SearchView(TemplateView):
+    """``/search/?q=…``: published notes matching the query, 20 a page, best (or newest)
+    first, each with a highlighted snippet; filters by category and tag keep the query.
+
+    A fixed handful of queries whatever the number of notes: the match and count in one, the
+    page's notes with their category, tags and papers, and their stored text for snippets.
+    """
+
+    template_name = "notes/search.html"
+    orders = ("relevance", "newest")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        query = search.parse(params.get("q", ""))
+        order = params.get("sort") if params.get("sort") in self.orders else "relevance"
+        candidates = Note.objects.published()
+        category = tag = None
+        if params.get("category"):
+            category = get_object_or_404(Category, slug=params["category"])
+            candidates = candidates.filter(category=category)
+        if params.get("tag"):
+            tag = get_object_or_404(Tag, slug=params["tag"])
+            candidates = candidates.filter(tags=tag)
+        number = _page_number(params.get("page"))
+        per_page = settings.NOTES_PER_PAGE
+        found = search.search(
+            query, candidates, order=order, offset=(number - 1) * per_page, limit=per_page
+        )
+        paginator = Paginator(_Found(found.total), per_page)
+        if query and found.total and number > paginator.num_pages:
+            raise Http404("No such page of results.")
+        page = paginator.get_page(number)
+        by_id = Note.objects.for_listing().in_bulk(found.ids)
+        texts = dict(SearchDocument.objects.filter(note__in=found.ids).values_list("note", "text"))
+        results = []
+        for pk in found.ids:
+            note = by_id[pk]
+            note.snippet = search_snippet(texts.get(pk, ""), query, fallback=note.excerpt)
+            results.append(note)
+        keep = {"q": query.text, "sort": order if order != "relevance" else ""}
+        filters = {"category": category.slug if category else "", "tag": tag.slug if tag else ""}
+        context.update(
+            query=query,
+            max_query_length=search.MAX_QUERY_LENGTH,
+            search_query=query.text,
+            notes=results,
+            total=found.total,
+            order=order,
+            category=category,
+            tag=tag,
+            page_obj=page,
+            is_paginated=paginator.num_pages > 1,
+            page_range=paginator.get_elided_page_range(page.number),
+            page_query=_querystring({**keep, **filters}),
+            keep_query=_querystring(keep),
+            filter_query=_querystring({"q": query.text, **filters}),
+            feeds=feed_links(
+                f"“{query.text}” · {settings.SITE_NAME}",
+                f"{reverse('notes:search-feed')}?{_querystring({'q': query.text})}",
+                f"{reverse('notes:search-feed-atom')}?{_querystring({'q': query.text})}",
+            )
+            if query
+            else context.get("feeds", []),
+        )
+        return context
+
+
+class _Found:
+    """What Paginator needs of a result list it never reads: its length."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        return []
+
+
+def _page_number(raw: str | None) -> int:
+    if raw is None:
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise Http404("A page number is a whole number.")
+    return int(raw)
+
+
+def _querystring(values: dict[str, str]) -> str:
+    return urlencode({key: value for key, value in values.items() if value})
+
+
+def opensearch(request: HttpRequest) -> HttpResponse:
+    """The OpenSearch description browsers read to offer the site's search."""
+    return render(
+        request,
+        "opensearch.xml",
+        {"base": request.build_absolute_uri("/").rstrip("/")},
+        content_type="application/opensearchdescription+xml; charset=utf-8",
+    )

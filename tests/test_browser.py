@@ -304,3 +304,25 @@ def test_phone_pages_do_not_scroll_sideways(live_server, browser) -> None:
     assert_scrolls_inside(page, ".note-body .math-display")
     page.screenshot(path=str(SCREENSHOTS / "browser-phone.png"), full_page=True)
     assert errors == []
+
+
+def test_search_from_the_header_finds_highlights_and_opens_a_note(live_server, browser) -> None:
+    category = make_category("生成模型")
+    make_note("流匹配：从噪声到数据的直线", category=category, body="流匹配学习一个速度场。")
+    make_note("无关笔记", category=category, body="强化学习。")
+    page, errors = open_page(browser, viewport={"width": 390, "height": 800})
+    page.goto(live_server.url + "/")
+    page.fill("header input[type=search]", "速度场")
+    page.press("header input[type=search]", "Enter")
+    page.wait_for_url("**/search/?q=*")
+    expect(page.locator(".search-count")).to_contain_text("找到 1 篇笔记")
+    mark = page.locator(".search-snippet mark").first
+    expect(mark).to_have_text("速度场")
+    # The highlight is visible: a background unlike the page's.
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") != page.evaluate(
+        "() => getComputedStyle(document.body).backgroundColor"
+    )
+    assert_no_horizontal_overflow(page)
+    page.click(".search-result h2 a")
+    expect(page.locator("h1.note-title")).to_have_text("流匹配：从噪声到数据的直线")
+    assert errors == []

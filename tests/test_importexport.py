@@ -17,7 +17,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from notes.importexport import import_paths
-from notes.models import Category, Note
+from notes.models import Category, Note, TagAlias
 from notes.rendering import render_markdown
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -388,6 +388,12 @@ def build_library() -> None:
         body="Coming soon: https://example.org/preview",
     )
     Note.objects.create(title="yes", category=llm, status=Note.Status.PUBLISHED, body="")
+    # Search aliases, both ways (exported in _tags.yml).
+    linear, _ = Tag.objects.get_or_create(name="线性注意力")
+    TagAlias.objects.create(tag=linear, name="linear attention")
+    llm_tag, _ = Tag.objects.get_or_create(name="大模型")
+    TagAlias.objects.create(tag=llm_tag, name="LLM")
+    TagAlias.objects.create(tag=llm_tag, name="大语言模型")
 
 
 def wipe_database() -> None:
@@ -415,6 +421,24 @@ def test_export_import_export_round_trip_gives_identical_files(tmp_path: Path) -
     second = folder_bytes(export_to(tmp_path / "b"))
     assert sorted(second) == sorted(first)
     assert second == first
+
+
+def test_tag_aliases_travel_in_tags_file(tmp_path: Path) -> None:
+    build_library()
+    export_to(tmp_path)
+    assert "linear attention" in (tmp_path / "_tags.yml").read_text(encoding="utf-8")
+    wipe_database()
+    import_paths([tmp_path])
+    aliases = TagAlias.objects.filter(tag__name="大模型").values_list("name", flat=True)
+    assert sorted(aliases) == ["LLM", "大语言模型"]
+
+
+def test_broken_tags_file_is_reported_and_notes_still_import(tmp_path: Path) -> None:
+    write(tmp_path, "note.md", "---\ntitle: A note\ncategory: ML\n---\nBody.\n")
+    write(tmp_path, "_tags.yml", "- aliases: [nameless]\n")
+    report = import_paths([tmp_path])
+    assert Note.objects.filter(slug="note").exists()
+    assert [str(path.name) for path, _ in report.errors] == ["_tags.yml"]
 
 
 def test_round_trip_restores_visibility(tmp_path: Path) -> None:

@@ -113,7 +113,7 @@ class FriendlyNotFoundMixin:
         self.assertEqual(response.status_code, 404)
         self.assertTemplateUsed(response, "404.html")
         html = content_of(response)
-        self.assertIn('<header class="site-header">', html)
+        self.assertIn('<header class="site-header"', html)
         self.assertIn('<nav class="site-nav"', html)
         home = reverse("notes:list")
         self.assertIn(home, [a["href"] for a in collect(html).anchors if "Back" in a["text"]])
@@ -535,7 +535,8 @@ class QueryCountTests(TestCase):
 
     LIST_QUERIES = 5  # count, notes, their tags, their papers, navigation categories
     CATEGORY_QUERIES = 6  # the category, then as the list
-    TAG_QUERIES = 7  # the tag, whether it has any public note (allow_empty=False), then as the list
+    # the tag, whether it has any public note (allow_empty=False), its aliases, then as the list
+    TAG_QUERIES = 8
     # note, previous, next, its tags, its papers, backlinks, navigation categories
     DETAIL_QUERIES = 7
 

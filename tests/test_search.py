@@ -1,0 +1,381 @@
+"""Search: the same notes found on SQLite and PostgreSQL (this module runs on both), ranked,
+highlighted, never showing what readers may not see, in step with every change."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from notes.models import Note, Paper, SearchDocument, TagAlias
+from notes.search import parse, search
+from notes.search.query import MAX_QUERY_LENGTH
+from notes.search.snippets import snippet
+from notes.search.tokenizer import TOKENIZER_VERSION, document_tokens
+from tests.factories import make_category, make_note
+
+SEARCH = reverse("notes:search")
+DAY = timedelta(days=1)
+
+
+def found(query: str, **filters) -> list[str]:
+    """Slugs of the published notes the query finds, best first."""
+    candidates = Note.objects.published().filter(**filters)
+    page = search(parse(query), candidates, order="relevance", offset=0, limit=100)
+    by_id = Note.objects.in_bulk(page.ids)
+    return [by_id[pk].slug for pk in page.ids]
+
+
+# --- Tokenizer and query parsing ---------------------------------------------------------
+
+
+def test_cjk_runs_become_pairs_then_single_characters() -> None:
+    assert document_tokens("线性注意力") == "线性 性注 注意 意力 线 性 注 意 力"
+
+
+def test_words_are_stemmed_lowercased_and_full_width_folded() -> None:
+    assert document_tokens("Ｌｏｒａ Attentions learned") == "lora attent learn"
+
+
+def test_a_long_text_keeps_every_word_findable() -> None:
+    words = " ".join(f"w{i}" for i in range(20_000))
+    assert "w19999" in document_tokens(words).split()
+
+
+def test_operators_and_control_characters_are_only_text() -> None:
+    query = parse('a AND (b OR c*) NEAR: " \x00 ! & | -')
+    tokens = [token for term in query.include for token in term.tokens]
+    assert tokens == ["a", "and", "b", "or", "c", "near"]
+
+
+def test_query_is_cut_to_its_limit() -> None:
+    query = parse("模型" * 500)
+    assert len(query.text) == MAX_QUERY_LENGTH and query.truncated
+
+
+def test_last_word_is_a_prefix_unless_followed_by_a_space() -> None:
+    assert parse("transf").include[0].prefix
+    assert not parse("transf ").include[0].prefix
+
+
+def test_dotted_ids_are_phrases() -> None:
+    assert parse("2106.09685").include[0].tokens == ("2106", "09685")
+
+
+# --- The golden set ----------------------------------------------------------------------
+
+
+class GoldenQueryTests(TestCase):
+    """Each query and the exact notes it must find, identical on both databases."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        ml = make_category("机器学习 ML")
+        finance = make_category("金融 Finance")
+        now = timezone.now()
+        notes = {
+            "bank": ("中国农业发展银行的贷款", "政策性银行支持农村。", [], finance),
+            "agri": ("农业机械化", "拖拉机提高了效率。", [], finance),
+            "linear": ("线性注意力", "把 softmax 换成核函数，复杂度降为线性。", ["线性注意力"], ml),
+            "entropy": ("最大熵强化学习", "策略的熵作为奖励的一部分。", ["强化学习"], ml),
+            "lora": (
+                "LoRA：大模型的低秩适配",
+                "Low-Rank Adaptation freezes the weights; $W = W_0 + BA$ is learned.",
+                ["大模型", "微调"],
+                ml,
+            ),
+            "transformer": (
+                "Attention Is All You Need",
+                "The Transformer uses attention only. Attentions are computed in parallel.",
+                ["Transformer"],
+                ml,
+            ),
+            "rnn": (
+                "Recurrent networks",
+                "An RNN learns sequences; learning is slow without attention.",
+                [],
+                ml,
+            ),
+            "math": ("公式笔记", "损失是 $\\operatorname{softmax}(z)$ 的交叉熵。", [], ml),
+        }
+        for index, (slug, (title, body, tags, category)) in enumerate(notes.items()):
+            make_note(
+                title,
+                slug=slug,
+                body=body,
+                tags=tags,
+                category=category,
+                published_at=now - DAY * (index + 1),
+            )
+        lora = Note.objects.get(slug="lora")
+        Paper.objects.create(
+            note=lora,
+            title="LoRA: Low-Rank Adaptation of Large Language Models",
+            authors="Edward J. Hu\nYelong Shen",
+            venue="ICLR",
+            year=2022,
+            arxiv="2106.09685",
+        )
+        TagAlias.objects.create(tag=Tag.objects.get(name="线性注意力"), name="linear attention")
+        TagAlias.objects.create(tag=Tag.objects.get(name="大模型"), name="LLM")
+
+    def assert_finds(self, query: str, expected: set[str]) -> None:
+        self.assertEqual(set(found(query)), expected, query)
+
+    def test_one_chinese_character(self) -> None:
+        self.assert_finds("熵", {"entropy", "math"})
+
+    def test_two_characters_inside_a_longer_word(self) -> None:
+        """Dictionary segmenters cut 中国农业发展银行 so that 农业 is missed; pairs are not cut."""
+        self.assert_finds("农业", {"bank", "agri"})
+
+    def test_three_or_more_characters_are_a_phrase(self) -> None:
+        self.assert_finds("线性注意力", {"linear"})
+        self.assert_finds("注意线性", set())
+
+    def test_mixed_chinese_and_english(self) -> None:
+        self.assert_finds("LoRA 低秩", {"lora"})
+
+    def test_alias_finds_the_tagged_notes(self) -> None:
+        self.assert_finds("linear attention", {"linear"})
+        self.assert_finds("LLM", {"lora"})
+
+    def test_tag_finds_the_notes_whose_alias_it_is(self) -> None:
+        self.assert_finds("大模型", {"lora"})
+
+    def test_english_word_forms(self) -> None:
+        # "linear" is found through its tag's alias, "linear attention".
+        self.assert_finds("attentions", {"transformer", "rnn", "linear"})
+        self.assert_finds("learned", {"lora", "rnn"})
+
+    def test_prefix_of_the_last_word(self) -> None:
+        self.assert_finds("transf", {"transformer"})
+
+    def test_quoted_phrase(self) -> None:
+        self.assert_finds('"uses attention"', {"transformer"})
+        self.assert_finds('"attention uses"', set())
+
+    def test_exclusion(self) -> None:
+        self.assert_finds("attention -RNN", {"transformer", "linear"})
+
+    def test_arxiv_id_and_author(self) -> None:
+        self.assert_finds("2106.09685", {"lora"})
+        self.assert_finds("Yelong Shen", {"lora"})
+
+    def test_full_width_input(self) -> None:
+        self.assert_finds("ＬｏＲＡ", {"lora"})
+
+    def test_latex_source_is_searchable_not_mathml(self) -> None:
+        self.assert_finds("softmax", {"linear", "math"})
+        self.assert_finds("mrow", set())
+
+    def test_category_name(self) -> None:
+        self.assert_finds("金融", {"bank", "agri"})
+
+    def test_nothing_to_search_finds_nothing(self) -> None:
+        self.assert_finds("", set())
+        self.assert_finds("-attention", set())
+        self.assert_finds("!!! ***", set())
+
+
+# --- Ranking ----------------------------------------------------------------------------
+
+
+class RankingTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category("ML")
+        now = timezone.now()
+        body = "扩散模型 " * 30
+        make_note("Older body match", slug="body-old", body=body, category=category,
+                  published_at=now - 3 * DAY)  # fmt: skip
+        make_note("扩散模型入门", slug="title", body="Intro.", category=category,
+                  published_at=now - 5 * DAY)  # fmt: skip
+        make_note("Newer body match", slug="body-new", body=body, category=category,
+                  published_at=now - 1 * DAY)  # fmt: skip
+
+    def test_title_match_ranks_above_body_matches_and_ties_are_newest_first(self) -> None:
+        self.assertEqual(found("扩散模型"), ["title", "body-new", "body-old"])
+
+    def test_newest_order(self) -> None:
+        page = search(parse("扩散模型"), Note.objects.published(), order="newest", offset=0,
+                      limit=10)  # fmt: skip
+        slugs = [Note.objects.get(pk=pk).slug for pk in page.ids]
+        self.assertEqual(slugs, ["body-new", "body-old", "title"])
+
+
+# --- Visibility and staying in step -----------------------------------------------------
+
+
+class VisibilityAndFreshnessTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("ML")
+        cls.public = make_note("公开的扩散笔记", slug="public", category=cls.category)
+        cls.draft = make_note("草稿扩散笔记", slug="draft", category=cls.category,
+                              status=Note.Status.DRAFT)  # fmt: skip
+        cls.scheduled = make_note("定时扩散笔记", slug="scheduled", category=cls.category,
+                                  published_at=timezone.now() + DAY)  # fmt: skip
+
+    def test_drafts_and_scheduled_notes_are_never_found(self) -> None:
+        self.assertEqual(found("扩散"), ["public"])
+        response = self.client.get(SEARCH, {"q": "扩散"})
+        self.assertContains(response, "找到 1 篇笔记")
+        self.assertNotContains(response, "草稿")
+        self.assertNotContains(response, "定时")
+        feed = self.client.get(reverse("notes:search-feed"), {"q": "扩散"}).content.decode()
+        self.assertIn("公开的扩散笔记", feed)
+        self.assertNotIn("草稿", feed)
+        self.assertNotIn("定时", feed)
+
+    def test_scheduled_note_is_found_when_its_time_comes_without_reindexing(self) -> None:
+        Note.objects.filter(pk=self.scheduled.pk).update(published_at=timezone.now() - DAY)
+        self.assertEqual(set(found("扩散")), {"public", "scheduled"})
+
+    def test_deleted_and_unpublished_notes_disappear_at_once(self) -> None:
+        self.public.delete()
+        self.assertEqual(found("扩散"), [])
+        self.assertFalse(SearchDocument.objects.filter(note_id=self.public.pk).exists())
+
+    def test_unpublished_note_disappears(self) -> None:
+        self.public.status = Note.Status.DRAFT
+        self.public.save()
+        self.assertEqual(found("扩散"), [])
+
+    def test_edited_title_is_found_at_once(self) -> None:
+        self.public.title = "公开的流匹配笔记"
+        self.public.save()
+        self.assertEqual(found("流匹配"), ["public"])
+
+    def test_tag_added_renamed_and_aliased(self) -> None:
+        self.public.tags.add("生成模型")
+        self.assertEqual(found("生成模型"), ["public"])
+        tag = Tag.objects.get(name="生成模型")
+        tag.name = "生成式模型"
+        tag.save()
+        self.assertEqual(found("生成式"), ["public"])
+        TagAlias.objects.create(tag=tag, name="generative")
+        self.assertEqual(found("generative"), ["public"])
+        self.public.tags.remove(tag)
+        self.assertEqual(found("generative"), [])
+
+    def test_category_rename_and_paper_edit(self) -> None:
+        self.category.name = "三维视觉"
+        self.category.save()
+        self.assertEqual(found("三维"), ["public"])
+        Paper.objects.create(note=self.public, title="Flow Straight and Fast", arxiv="2209.03003")
+        self.assertEqual(found("2209.03003"), ["public"])
+
+    def test_index_version_is_recorded(self) -> None:
+        self.assertEqual(
+            set(SearchDocument.objects.values_list("version", flat=True)), {TOKENIZER_VERSION}
+        )
+
+
+# --- The page, snippets, hostile input, query counts -------------------------------------
+
+
+class SearchPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.ml = make_category("ML")
+        cls.other = make_category("Other")
+        for index in range(25):
+            make_note(
+                f"注意力笔记 {index}",
+                slug=f"attention-{index}",
+                body=f"第 {index} 篇讲 <b>注意力</b> 与 x<y & z 的关系。" + "填充。" * 40,
+                category=cls.ml if index % 2 else cls.other,
+                tags=["注意力"] if index % 5 == 0 else [],
+            )
+
+    def test_results_page_counts_paginates_and_highlights(self) -> None:
+        response = self.client.get(SEARCH, {"q": "注意力"})
+        html = response.content.decode()
+        self.assertContains(response, "找到 25 篇笔记")
+        self.assertEqual(html.count('class="note-item search-result"'), 20)
+        self.assertIn("<mark>注意力</mark>", html)
+        # The page links keep the query.
+        self.assertIn("?q=%E6%B3%A8%E6%84%8F%E5%8A%9B&amp;page=2", html)
+        page2 = self.client.get(SEARCH, {"q": "注意力", "page": 2}).content.decode()
+        self.assertEqual(page2.count('class="note-item search-result"'), 5)
+
+    def test_note_html_and_the_query_are_escaped_in_snippets(self) -> None:
+        html = self.client.get(SEARCH, {"q": "注意力 <script>"}).content.decode()
+        self.assertNotIn("<script>", html.split("<main", 1)[1])
+        text = snippet("a <b>注意力</b> & c", parse("注意力"))
+        self.assertEqual(str(text), "a &lt;b&gt;<mark>注意力</mark>&lt;/b&gt; &amp; c")
+
+    def test_filters_keep_the_query(self) -> None:
+        response = self.client.get(SEARCH, {"q": "注意力", "category": self.ml.slug})
+        self.assertContains(response, "找到 12 篇笔记")
+        response = self.client.get(SEARCH, {"q": "注意力", "tag": "注意力"})
+        self.assertContains(response, "找到 5 篇笔记")
+
+    def test_empty_query_shows_a_hint(self) -> None:
+        response = self.client.get(SEARCH)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "输入中文或英文词语")
+
+    def test_hostile_queries_never_fail(self) -> None:
+        for query in [
+            "' OR 1=1; DROP TABLE notes_note; --",
+            '" * : & | ! ( ) NEAR AND OR',
+            "\x00\x1f\u202e",
+            "模型" * 5000,
+            "a" * 10_000,
+            '"unclosed phrase',
+            "-",
+        ]:
+            with self.subTest(query=query[:30]):
+                self.assertEqual(self.client.get(SEARCH, {"q": query}).status_code, 200)
+                feed = self.client.get(reverse("notes:search-feed"), {"q": query})
+                self.assertIn(feed.status_code, {200, 404})
+
+    def test_invalid_utf8_and_bad_pages(self) -> None:
+        self.assertEqual(self.client.get(SEARCH + "?q=%ff%fe").status_code, 200)
+        self.assertEqual(self.client.get(SEARCH, {"q": "注意力", "page": "x"}).status_code, 404)
+        self.assertEqual(self.client.get(SEARCH, {"q": "注意力", "page": 9}).status_code, 404)
+        self.assertEqual(
+            self.client.get(SEARCH, {"q": "注意力", "category": "nope"}).status_code, 404
+        )
+
+    def test_long_query_is_cut_with_a_message(self) -> None:
+        response = self.client.get(SEARCH, {"q": "注意力 " * 100})
+        self.assertContains(response, "查询过长")
+
+    def test_search_page_runs_a_fixed_number_of_queries(self) -> None:
+        # match and count, notes, their tags, their papers, stored texts, navigation
+        with self.assertNumQueries(6):
+            self.client.get(SEARCH, {"q": "注意力"})
+        for index in range(10):
+            make_note(f"更多注意力 {index}", category=self.ml, tags=["注意力", f"t{index}"])
+        with self.assertNumQueries(6):
+            self.client.get(SEARCH, {"q": "注意力"})
+
+    def test_search_feed_runs_a_fixed_number_of_queries(self) -> None:
+        feed = reverse("notes:search-feed")
+        with self.assertNumQueries(3):
+            self.client.get(feed, {"q": "注意力"})
+        for index in range(10):
+            make_note(f"更多注意力 {index}", category=self.ml, tags=[f"t{index}"])
+        with self.assertNumQueries(3):
+            self.client.get(feed, {"q": "注意力"})
+
+    def test_search_feed_is_linked_from_the_results_page(self) -> None:
+        html = self.client.get(SEARCH, {"q": "注意力"}).content.decode()
+        self.assertRegex(html, r'<link rel="alternate" type="application/rss\+xml"[^>]*'
+                               r'href="/search/feed/\?q=%E6%B3%A8')  # fmt: skip
+
+    def test_every_page_has_the_search_box_and_opensearch(self) -> None:
+        html = self.client.get("/").content.decode()
+        self.assertTrue(
+            re.search(r'<form class="site-search" role="search" action="/search/"', html)
+        )
+        self.assertIn('rel="search" type="application/opensearchdescription+xml"', html)
+        opensearch = self.client.get(reverse("notes:opensearch"))
+        self.assertIn("/search/?q={searchTerms}", opensearch.content.decode())
