@@ -39,7 +39,8 @@ def fill(count: int) -> None:
     from taggit.models import Tag, TaggedItem
 
     from notes.models import Category, Note
-    from notes.rendering import make_excerpt, render_markdown
+    from notes.plaintext import make_excerpt
+    from notes.rendering import render_markdown
 
     categories = [
         Category.objects.get_or_create(name=name)[0]
@@ -78,6 +79,34 @@ def fill(count: int) -> None:
         ],
         batch_size=2000,
     )
+    index(created)
+
+
+def index(notes) -> None:
+    """Search documents for bulk-created notes (bulk_create skips save()): the same fields
+    update_search_document() writes, in batches."""
+    from notes.models import SearchDocument
+    from notes.plaintext import plain_text
+    from notes.search.index import document_fields, latex_sources
+
+    cache: dict[str, tuple[str, list[str]]] = {}
+    rows = []
+    for note in notes:
+        if note.body_html not in cache:
+            cache[note.body_html] = (
+                plain_text(note.body_html, prose_only=False),
+                latex_sources(note.body_html),
+            )
+        text, latex = cache[note.body_html]
+        fields = document_fields(
+            title=note.title, meta=[note.category.name], summary=note.summary, body_text=text,
+            latex=latex,
+        )  # fmt: skip
+        rows.append(SearchDocument(note_id=note.pk, text=text, **fields))
+        if len(rows) >= 1000:
+            SearchDocument.objects.bulk_create(rows)
+            rows = []
+    SearchDocument.objects.bulk_create(rows)
 
 
 def measure(paths: list[str], requests: int) -> None:
@@ -133,6 +162,7 @@ def main() -> None:
             middle.get_absolute_url(),
             "/feed/",
             "/feed/atom/",
+            "/search/?q=低秩",
         ],
         args.requests,
     )
