@@ -286,22 +286,33 @@ class Note(models.Model):
         self.store_links(result)
 
     def update_search_document(self) -> None:
-        """Write this note's search tokens: title, then tags and their aliases, category and
-        papers, then summary, then the body's text and its formulas' LaTeX. Visibility is not
-        stored: search filters by ``Note.objects.published()`` when it runs."""
-        tags = list(Tag.objects.filter(note=self.pk).values_list("pk", "name"))
-        aliases = TagAlias.objects.filter(tag__in=[pk for pk, _ in tags]).values_list(
-            "name", flat=True
+        """Write this note's search tokens. Visibility is not stored: search filters by
+        ``Note.objects.published()`` when it runs."""
+        tags = list(Tag.objects.filter(note=self.pk).prefetch_related("aliases"))
+        papers = list(Paper.objects.filter(note=self.pk))
+        category = Category.objects.filter(pk=self.category_id).first()
+        document = self.build_search_document(tags=tags, papers=papers, category=category)
+        SearchDocument.objects.update_or_create(
+            note_id=self.pk,
+            defaults={field: getattr(document, field) for field in SearchDocument.WRITTEN},
         )
-        papers = Paper.objects.filter(note=self.pk).values_list(
-            "title", "authors", "venue", "arxiv", "doi"
-        )
+
+    def build_search_document(
+        self, *, tags: list[Tag], papers: list[Paper], category: Category | None
+    ) -> SearchDocument:
+        """The search document of this note from its related rows (tags with their aliases
+        prefetched): title, then tags, aliases, category and papers, then the summary, then
+        the body's text and its formulas' LaTeX."""
         meta = [
-            *(name for _, name in tags),
-            *aliases,
-            Category.objects.filter(pk=self.category_id).values_list("name", flat=True).first()
-            or "",
-            *(part for paper in papers for part in paper if part),
+            *(tag.name for tag in tags),
+            *(alias.name for tag in tags for alias in tag.aliases.all()),
+            category.name if category else "",
+            *(
+                part
+                for paper in papers
+                for part in (paper.title, paper.authors, paper.venue, paper.arxiv, paper.doi)
+                if part
+            ),
         ]
         text = plain_text(self.body_html, prose_only=False, language=self.lang)
         fields = document_fields(
@@ -311,7 +322,7 @@ class Note(models.Model):
             body_text=text,
             latex=latex_sources(self.body_html),
         )
-        SearchDocument.objects.update_or_create(note_id=self.pk, defaults={**fields, "text": text})
+        return SearchDocument(note_id=self.pk, text=text, **fields)
 
     def render_context(self) -> RenderContext:
         """Everything rendering needs from the database, fetched up front in three queries."""
@@ -601,6 +612,8 @@ class SearchDocument(models.Model):
     version = models.PositiveSmallIntegerField(
         default=0, help_text="The tokenizer version that wrote this row."
     )
+
+    WRITTEN = ("title", "meta", "summary", "body", "text", "version")
 
     def __str__(self) -> str:
         return f"Search document of {self.note_id}"

@@ -252,7 +252,12 @@ class SearchView(TemplateView):
         if query and found.total and number > paginator.num_pages:
             raise Http404("No such page of results.")
         page = paginator.get_page(number)
-        by_id = Note.objects.for_listing().in_bulk(found.ids)
+        # What a result shows; the body and its HTML stay in the database.
+        by_id = (
+            Note.objects.for_listing()
+            .defer("body", "body_html", "toc_html", "render_warnings", "extra_front_matter")
+            .in_bulk(found.ids)
+        )
         texts = dict(SearchDocument.objects.filter(note__in=found.ids).values_list("note", "text"))
         results = []
         for pk in found.ids:

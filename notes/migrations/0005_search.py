@@ -38,8 +38,17 @@ POSTGRES = [
         || setweight(to_tsvector('simple', body), 'D')
     ) STORED""",
     "CREATE INDEX notes_search_vector ON notes_searchdocument USING GIN (vector)",
+    # Title, tags and summary alone: ranked without reading each match's large body vector.
+    """ALTER TABLE notes_searchdocument ADD COLUMN head_vector tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('simple', title), 'A')
+        || setweight(to_tsvector('simple', meta), 'B')
+        || setweight(to_tsvector('simple', summary), 'C')
+    ) STORED""",
+    "CREATE INDEX notes_search_head_vector ON notes_searchdocument USING GIN (head_vector)",
 ]
 POSTGRES_REVERSE = [
+    "DROP INDEX notes_search_head_vector",
+    "ALTER TABLE notes_searchdocument DROP COLUMN head_vector",
     "DROP INDEX notes_search_vector",
     "ALTER TABLE notes_searchdocument DROP COLUMN vector",
 ]

@@ -16,11 +16,16 @@ from notes.search.query import Query
 from notes.search.tokenizer import LATIN_WORD, stem
 
 SNIPPET_LENGTH = 160
+# Combining marks: NFKC may fold them into the letter before, shifting positions.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 LEAD = 40  # characters of context before the first match
 
 
 def _normalized(text: str) -> tuple[str, list[int]]:
     """NFKC-lowered text and, for each of its characters, the index in ``text``."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    if len(folded) == len(text) and not _COMBINING.search(text):
+        return folded, list(range(len(text)))  # one character for one: positions agree
     out: list[str] = []
     origin: list[int] = []
     for index, char in enumerate(text):
@@ -38,7 +43,7 @@ def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
         for found in re.finditer(re.escape(term), folded):
             spans.append((found.start(), found.end()))
     words, prefixes = set(query.words), query.prefixes
-    for found in LATIN_WORD.finditer(folded):
+    for found in LATIN_WORD.finditer(folded) if words or prefixes else ():
         word = found.group(0)
         stemmed = stem(word)
         if stemmed in words or any(stemmed.startswith(p) or word.startswith(p) for p in prefixes):

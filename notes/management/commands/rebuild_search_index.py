@@ -3,6 +3,8 @@ from django.db import transaction
 
 from notes.models import Note, SearchDocument
 
+BATCH = 500
+
 
 class Command(BaseCommand):
     help = "Rebuild the search index of every note (after a tokenizer change, or to repair it)."
@@ -10,10 +12,22 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         total = 0
         with transaction.atomic():
-            # Documents of notes that no longer exist cannot survive (cascade), but a rebuild
-            # starts clean all the same: what it writes is exactly what the notes say now.
+            # A rebuild starts clean: what it writes is exactly what the notes say now.
             SearchDocument.objects.all().delete()
-            for note in Note.objects.iterator(chunk_size=500):
-                note.update_search_document()
-                total += 1
+            notes = Note.objects.select_related("category").prefetch_related(
+                "tags__aliases", "papers"
+            )
+            batch: list[SearchDocument] = []
+            for note in notes.order_by("pk").iterator(chunk_size=BATCH):
+                batch.append(
+                    note.build_search_document(
+                        tags=list(note.tags.all()),
+                        papers=list(note.papers.all()),
+                        category=note.category,
+                    )
+                )
+                if len(batch) >= BATCH:
+                    total += len(SearchDocument.objects.bulk_create(batch))
+                    batch = []
+            total += len(SearchDocument.objects.bulk_create(batch))
         self.stdout.write(self.style.SUCCESS(f"Indexed {total} notes for search."))

@@ -1,20 +1,29 @@
-"""PostgreSQL: a GIN-indexed tsvector of the pre-tokenised document, ``simple`` configuration.
+"""PostgreSQL: GIN-indexed tsvectors of the pre-tokenised document, ``simple`` configuration.
 
-``notes_searchdocument.vector`` is a generated column (migration 0005): title, meta, summary
-and body weighted A–D, so the models only ever write the token strings.
+``notes_searchdocument`` has two generated columns (migration 0005): ``vector`` (title, meta,
+summary and body, weighted A–D) and ``head_vector`` (title, meta and summary only). The models
+only ever write the token strings.
+
+Relevance in two steps, as on SQLite: notes matching in the title, tags or summary are ranked
+with ts_rank over the small head vector (ranking over the whole vector re-reads every match's
+large body); the notes that match only in the body follow, newest first.
 """
 
 from __future__ import annotations
 
-from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from notes.search.backends import DOCUMENT_TABLE, SearchPage, candidate_sql
+from notes.search.backends import DOCUMENT_TABLE, SearchPage
 from notes.search.query import Query, Term
 
-# ts_rank weights for D (body), C (summary), B (meta), A (title): far apart, so a title match
-# ranks above any number of body matches.
-WEIGHTS = "{0.001, 0.01, 0.1, 1.0}"
+# ts_rank weights for D (unused), C (summary), B (meta), A (title).
+WEIGHTS = "{0.01, 0.1, 0.4, 1.0}"
+_MATCHES = f"SELECT note_id FROM {DOCUMENT_TABLE} WHERE {{column}} @@ to_tsquery('simple', %s)"
+_RANK = (
+    f"SELECT ts_rank('{WEIGHTS}', d.head_vector, to_tsquery('simple', %s)) "
+    f"FROM {DOCUMENT_TABLE} d WHERE d.note_id = notes_note.id"
+)
 
 
 def _term(term: Term) -> str:
@@ -24,34 +33,33 @@ def _term(term: Term) -> str:
     return tokens[0] if len(tokens) == 1 else "(" + " <-> ".join(tokens) + ")"
 
 
-def tsquery(query: Query) -> str:
+def tsquery(query: Query, *, include_only: bool = False) -> str:
     expression = " & ".join(_term(term) for term in query.include)
-    for term in query.exclude:
-        expression += f" & !{_term(term)}"
+    if not include_only:
+        for term in query.exclude:
+            expression += f" & !{_term(term)}"
     return expression
 
 
 def search(query: Query, candidates: QuerySet, *, order: str, offset: int, limit: int):
-    subquery, params = candidate_sql(candidates)
-    order_by = (
-        "n.published_at DESC, n.id DESC"
-        if order == "newest"
-        else f"ts_rank('{WEIGHTS}', d.vector, q) DESC, n.published_at DESC, n.id DESC"
+    full, head = tsquery(query), tsquery(query, include_only=True)
+    matching = candidates.order_by().filter(
+        pk__in=RawSQL(_MATCHES.format(column="vector"), (full,))
     )
-    with connections[candidates.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT d.note_id, count(*) OVER () FROM {DOCUMENT_TABLE} d "
-            "JOIN notes_note n ON n.id = d.note_id, to_tsquery('simple', %s) q "
-            f"WHERE d.vector @@ q AND d.note_id IN ({subquery}) "
-            f"ORDER BY {order_by} LIMIT %s OFFSET %s",
-            (tsquery(query), *params, limit, offset),
+    in_head = Q(pk__in=RawSQL(_MATCHES.format(column="head_vector"), (head,)))
+    counts = matching.aggregate(total=Count("pk"), head=Count("pk", filter=in_head))
+    head_total = counts["head"] if order != "newest" else 0
+    ids: list[int] = []
+    if order != "newest":
+        ranked = (
+            matching.filter(in_head)
+            .annotate(rank=RawSQL(_RANK, (head,)))
+            .order_by("-rank", "-published_at", "-id")
         )
-        rows = cursor.fetchall()
-        if rows or offset == 0:
-            return SearchPage([row[0] for row in rows], rows[0][1] if rows else 0)
-        cursor.execute(
-            f"SELECT count(*) FROM {DOCUMENT_TABLE} d, to_tsquery('simple', %s) q "
-            f"WHERE d.vector @@ q AND d.note_id IN ({subquery})",
-            (tsquery(query), *params),
-        )
-        return SearchPage([], cursor.fetchone()[0])
+        ids = list(ranked.values_list("pk", flat=True)[offset : offset + limit])
+    rest = matching.exclude(in_head) if order != "newest" else matching
+    start = max(0, offset - head_total)
+    ids += rest.order_by("-published_at", "-id").values_list("pk", flat=True)[
+        start : start + limit - len(ids)
+    ]
+    return SearchPage(ids, counts["total"])

@@ -1,21 +1,31 @@
-"""SQLite: an FTS5 table over the search documents, ranked with weighted bm25.
+"""SQLite: an FTS5 table over the search documents.
 
 The FTS5 table (``notes_search_fts``) takes its text from ``notes_searchdocument`` through
-triggers (created by migration 0005), so the models only ever write the document row.
+triggers (migration 0005), so the models only ever write the document row.
+
+Relevance in two steps, so common words stay fast: notes matching in the title, tags or
+summary are ranked with weighted bm25 (a small set); the notes that match only in the body come
+after them, newest first, read from the date index until the page is full. Matches are
+filtered as ``id IN (SELECT rowid … MATCH …)`` on the candidates' own query: SQLite builds that
+list once, where a join would run the full-text query again for every row.
 """
 
 from __future__ import annotations
 
-from django.db import connections
-from django.db.models import QuerySet
+from datetime import datetime
 
-from notes.search.backends import SearchPage, candidate_sql
+from django.db import connections
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from notes.search.backends import SearchPage
 from notes.search.query import Query, Term
 
 FTS_TABLE = "notes_search_fts"
-# bm25 weights of title, meta (tags, aliases, category, papers), summary, body: far enough
-# apart that a title match ranks above any number of body matches.
-WEIGHTS = (1000.0, 100.0, 10.0, 1.0)
+HEAD_COLUMNS = "{title meta summary}"
+# bm25 weights of title, meta (tags, aliases, category, papers), summary, body.
+WEIGHTS = "1000.0, 100.0, 10.0, 1.0"
+_MATCHES = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
 
 
 def _term(term: Term) -> str:
@@ -23,36 +33,42 @@ def _term(term: Term) -> str:
     return f"{phrase} *" if term.prefix else phrase
 
 
-def match_expression(query: Query) -> str:
-    expression = " AND ".join(_term(term) for term in query.include)
+def match_expression(query: Query, *, head: bool = False) -> str:
+    """FTS5 syntax; ``head`` asks every included term to match in the title, tags or summary."""
+    column = f"{HEAD_COLUMNS} : " if head else ""
+    expression = " AND ".join(f"{column}{_term(term)}" for term in query.include)
     for term in query.exclude:
         expression += f" NOT {_term(term)}"
     return expression
 
 
 def search(query: Query, candidates: QuerySet, *, order: str, offset: int, limit: int):
-    subquery, params = candidate_sql(candidates)
-    # bm25() only works in the query that runs MATCH: score there, filter and sort outside.
-    matches = (
-        f"SELECT rowid AS id, bm25({FTS_TABLE}, {', '.join(map(str, WEIGHTS))}) AS score "
-        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-    )
-    order_by = "n.published_at DESC, n.id DESC"
+    full, head = match_expression(query), match_expression(query, head=True)
+    matching = candidates.order_by().filter(pk__in=RawSQL(_MATCHES, (full,)))
+    in_head = Q(pk__in=RawSQL(_MATCHES, (head,)))
+    counts = matching.aggregate(total=Count("pk"), head=Count("pk", filter=in_head))
+    head_total = counts["head"] if order != "newest" else 0
+    ids: list[int] = []
     if order != "newest":
-        order_by = "m.score, " + order_by
-    with connections[candidates.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT m.id, count(*) OVER () FROM ({matches}) m "
-            f"JOIN notes_note n ON n.id = m.id WHERE m.id IN ({subquery}) "
-            f"ORDER BY {order_by} LIMIT %s OFFSET %s",
-            (match_expression(query), *params, limit, offset),
-        )
-        rows = cursor.fetchall()
-        if rows or offset == 0:
-            return SearchPage([row[0] for row in rows], rows[0][1] if rows else 0)
-        # Past the last page: the count still tells the view how many pages there are.
-        cursor.execute(
-            f"SELECT count(*) FROM ({matches}) m WHERE m.id IN ({subquery})",
-            (match_expression(query), *params),
-        )
-        return SearchPage([], cursor.fetchone()[0])
+        # bm25 of every head match at once (one pass over a small index), ordered here: a
+        # per-row score would run the full-text query again for each note.
+        with connections[candidates.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid, bm25({FTS_TABLE}, {WEIGHTS}) FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s",
+                (head,),
+            )
+            scores = dict(cursor.fetchall())
+        heads = matching.filter(in_head).values_list("pk", "published_at")
+        ranked = sorted(heads, key=lambda row: (scores.get(row[0], 0.0), *_newest(row)))
+        ids = [pk for pk, _ in ranked[offset : offset + limit]]
+    rest = matching.exclude(in_head) if order != "newest" else matching
+    start = max(0, offset - head_total)
+    ids += rest.order_by("-published_at", "-id").values_list("pk", flat=True)[
+        start : start + limit - len(ids)
+    ]
+    return SearchPage(ids, counts["total"])
+
+
+def _newest(row: tuple[int, datetime]) -> tuple[float, int]:
+    return (-row[1].timestamp(), -row[0])
