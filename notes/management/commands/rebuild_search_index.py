@@ -1,5 +1,5 @@
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from notes.models import Note, SearchDocument
 
@@ -30,4 +30,7 @@ class Command(BaseCommand):
                     total += len(SearchDocument.objects.bulk_create(batch))
                     batch = []
             total += len(SearchDocument.objects.bulk_create(batch))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the planner's estimates follow the new index
+                cursor.execute("ANALYZE notes_searchdocument")
         self.stdout.write(self.style.SUCCESS(f"Indexed {total} notes for search."))
