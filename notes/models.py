@@ -298,11 +298,17 @@ class Note(models.Model):
         )
 
     def build_search_document(
-        self, *, tags: list[Tag], papers: list[Paper], category: Category | None
+        self,
+        *,
+        tags: list[Tag],
+        papers: list[Paper],
+        category: Category | None,
+        text: str | None = None,
     ) -> SearchDocument:
         """The search document of this note from its related rows (tags with their aliases
         prefetched): title, then tags, aliases, category and papers, then the summary, then
-        the body's text and its formulas' LaTeX."""
+        the body's text and its formulas' LaTeX. ``text``, the body's plain text, may come
+        from the stored document: extracting it from the HTML is most of the work."""
         meta = [
             *(tag.name for tag in tags),
             *(alias.name for tag in tags for alias in tag.aliases.all()),
@@ -314,7 +320,8 @@ class Note(models.Model):
                 if part
             ),
         ]
-        text = plain_text(self.body_html, prose_only=False, language=self.lang)
+        if text is None:
+            text = plain_text(self.body_html, prose_only=False, language=self.lang)
         fields = document_fields(
             title=self.title,
             meta=meta,

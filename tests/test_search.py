@@ -412,6 +412,18 @@ class RebuildAndCheckTests(TestCase):
         self.assertEqual(SearchDocument.objects.values().get(), saved)
         self.assertEqual(found("index"), ["rebuild"])
 
+    def test_rebuild_reusing_stored_text_equals_a_full_reparse(self) -> None:
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        SearchDocument.objects.update(version=0, title="")
+        call_command("rebuild_search_index", stdout=StringIO())
+        reused = SearchDocument.objects.values().get()
+        call_command("rebuild_search_index", "--reparse", stdout=StringIO())
+        self.assertEqual(SearchDocument.objects.values().get(), reused)
+        self.assertEqual(reused["version"], TOKENIZER_VERSION)
+
     def test_check_reports_an_outdated_index(self) -> None:
         from notes.checks import search_index_is_current
 

@@ -9,27 +9,42 @@ BATCH = 500
 class Command(BaseCommand):
     help = "Rebuild the search index of every note (after a tokenizer change, or to repair it)."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--reparse",
+            action="store_true",
+            help="Extract every body's text from its HTML again instead of reusing the stored "
+            "text (needed only if the text extraction itself changed; slower).",
+        )
+
+    def handle(self, *args, reparse: bool = False, **options) -> None:
         total = 0
+        notes = Note.objects.select_related("category").prefetch_related("tags__aliases", "papers")
+        ids = list(Note.objects.order_by("pk").values_list("pk", flat=True))
         with transaction.atomic():
-            # A rebuild starts clean: what it writes is exactly what the notes say now.
-            SearchDocument.objects.all().delete()
-            notes = Note.objects.select_related("category").prefetch_related(
-                "tags__aliases", "papers"
-            )
-            batch: list[SearchDocument] = []
-            for note in notes.order_by("pk").iterator(chunk_size=BATCH):
-                batch.append(
+            for start in range(0, len(ids), BATCH):
+                chunk = ids[start : start + BATCH]
+                # The stored plain text is what save() extracted from the current HTML:
+                # rerender() and save() rewrite it whenever the HTML changes.
+                texts = (
+                    {}
+                    if reparse
+                    else dict(
+                        SearchDocument.objects.filter(note__in=chunk).values_list("note", "text")
+                    )
+                )
+                documents = [
                     note.build_search_document(
                         tags=list(note.tags.all()),
                         papers=list(note.papers.all()),
                         category=note.category,
+                        text=texts.get(note.pk),
                     )
-                )
-                if len(batch) >= BATCH:
-                    total += len(SearchDocument.objects.bulk_create(batch))
-                    batch = []
-            total += len(SearchDocument.objects.bulk_create(batch))
+                    for note in notes.filter(pk__in=chunk)
+                ]
+                SearchDocument.objects.filter(note__in=chunk).delete()
+                total += len(SearchDocument.objects.bulk_create(documents))
+            # Documents whose note is gone cannot exist (cascade); nothing else to clean.
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # the planner's estimates follow the new index
                 cursor.execute("ANALYZE notes_searchdocument")
