@@ -80,14 +80,17 @@ def test_highlighted_code_meets_wcag_aa_contrast(theme: str) -> None:
 
 
 def demo_urls() -> list[str]:
-    """Every page a reader can reach from the demo: the home page (both pages), every
-    category and tag, and every published note."""
+    """Every page a reader can reach from the demo: the home page (both pages), search
+    results, every category and tag, and every published note."""
     public = Note.objects.published()
     categories = Category.objects.filter(notes__in=public).distinct().order_by("slug")
     tags = Tag.objects.filter(note__in=public).distinct().order_by("slug")
     return [
         "/",
         "/?page=2",
+        "/search/",
+        f"{reverse('notes:search')}?q=%E6%89%A9%E6%95%A3+attention",  # 扩散 attention
+        f"{reverse('notes:search')}?q=%E6%A8%A1%E5%9E%8B",  # 模型: two pages of results
         *(category.get_absolute_url() for category in categories),
         *(reverse("notes:tag", args=[tag.slug]) for tag in tags),
         *(note.get_absolute_url() for note in public),
