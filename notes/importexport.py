@@ -377,13 +377,7 @@ def import_paths(paths: list[Path]) -> ImportReport:
     categories_files, files = find_note_files(paths)
     tags_files = [path / TAGS_FILE for path in paths if (path / TAGS_FILE).is_file()]
     for path in categories_files:
-        try:
-            with transaction.atomic():
-                load_categories_file(path)
-        except (NoteFileError, yaml.YAMLError, ValueError) as exc:
-            report.errors.append((path, str(exc)))
-        except DatabaseError as exc:  # e.g. a negative order, a slug another category has
-            report.errors.append((path, f"could not be saved: {exc}"))
+        _load_side_file(path, load_categories_file, report)
     for path in files:
         if not path.exists():
             report.errors.append((path, "no such file or folder"))
@@ -402,15 +396,21 @@ def import_paths(paths: list[Path]) -> ImportReport:
             report.errors.append((path, f"could not be saved: {exc}"))
             continue
         (report.created if created else report.updated).append(note_file.slug)
+    # After the notes, so the tags the aliases belong to exist with their notes' spelling.
     for path in tags_files:
-        try:
-            with transaction.atomic():
-                load_tags_file(path)
-        except (NoteFileError, yaml.YAMLError, ValueError) as exc:
-            report.errors.append((path, str(exc)))
-        except DatabaseError as exc:
-            report.errors.append((path, f"could not be saved: {exc}"))
+        _load_side_file(path, load_tags_file, report)
     return report
+
+
+def _load_side_file(path: Path, load, report: ImportReport) -> None:
+    """_categories.yml or _tags.yml, all or nothing; a broken one is reported, not fatal."""
+    try:
+        with transaction.atomic():
+            load(path)
+    except (NoteFileError, yaml.YAMLError, ValueError) as exc:
+        report.errors.append((path, str(exc)))
+    except DatabaseError as exc:  # e.g. a negative order, a slug another category has
+        report.errors.append((path, f"could not be saved: {exc}"))
 
 
 def save_note_file(data: NoteFile, report: ImportReport) -> bool:
