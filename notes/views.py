@@ -272,6 +272,7 @@ class SearchView(TemplateView):
             search_query=query.text,
             notes=results,
             total=found.total,
+            more=found.more,
             order=order,
             category=category,
             tag=tag,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from unittest import mock
 
 from django.db import connection
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
@@ -209,6 +210,60 @@ class RankingTests(TestCase):
         self.assertEqual(slugs, ["body-new", "body-old", "title"])
 
 
+class TierTests(TestCase):
+    """Title above tags and papers above summary above body; newest first in each tier, and
+    the same order page after page."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category("ML")
+        now = timezone.now()
+        # Two notes per tier, the older made first; every one mentions 注意力 in its body too.
+        fields = {
+            "title": lambda n: {"title": f"注意力 {n}"},
+            "tag": lambda n: {"tags": ["注意力"]},
+            "summary": lambda n: {"summary": "讲注意力。"},
+            "body": lambda n: {},
+        }
+        for rank, (tier, make) in enumerate(fields.items()):
+            for age in (2, 1):
+                name = f"{tier}-{age}"
+                options = {"title": name, **make(name)}
+                make_note(slug=name, body="正文讲注意力。", category=category,
+                          published_at=now - (10 * rank + age) * DAY, **options)  # fmt: skip
+
+    def test_tiers_in_order_newest_first_within_each(self) -> None:
+        self.assertEqual(
+            found("注意力"),
+            ["title-1", "title-2", "tag-1", "tag-2", "summary-1", "summary-2", "body-1", "body-2"],
+        )
+
+    def test_pages_continue_across_tiers(self) -> None:
+        pages = []
+        for offset in range(0, 8, 3):
+            page = search(parse("注意力"), Note.objects.published(), order="relevance",
+                          offset=offset, limit=3)  # fmt: skip
+            pages += [Note.objects.get(pk=pk).slug for pk in page.ids]
+        self.assertEqual(pages, found("注意力"))
+
+    def test_every_word_must_match_within_the_tier(self) -> None:
+        """A word in the title and another only in the body rank as a body match."""
+        self.assertEqual(found("title 正文")[:2], ["title-1", "title-2"])
+        self.assertEqual(found("tag 注意力")[:2], ["tag-1", "tag-2"])
+
+    def test_more_matches_than_the_window_are_counted_to_its_end(self) -> None:
+        with mock.patch("notes.search.backends.RESULT_WINDOW", 5):
+            page = search(parse("注意力"), Note.objects.published(), order="relevance",
+                          offset=0, limit=3)  # fmt: skip
+            self.assertEqual((page.total, page.more), (5, True))
+            last = search(parse("注意力"), Note.objects.published(), order="relevance",
+                          offset=3, limit=3)  # fmt: skip
+            self.assertEqual(len(last.ids), 2)
+            response = self.client.get(SEARCH, {"q": "注意力"})
+        self.assertContains(response, "找到超过 5 篇笔记")
+        self.assertContains(response, "Only the first 5 are listed")
+
+
 # --- Visibility and staying in step -----------------------------------------------------
 
 
@@ -278,6 +333,49 @@ class VisibilityAndFreshnessTests(TestCase):
 
 
 # --- The page, snippets, hostile input, query counts -------------------------------------
+
+
+class SnippetTests(SimpleTestCase):
+    """The passage under a result: around the first match, every match in it marked."""
+
+    def test_chinese_and_english_word_forms_are_marked(self) -> None:
+        text = snippet(
+            "我们研究注意力。Attentions are learned; attention wins.", parse("注意力 attention")
+        )
+        self.assertEqual(
+            str(text),
+            "我们研究<mark>注意力</mark>。<mark>Attentions</mark> are learned; "
+            "<mark>attention</mark> wins.",
+        )
+
+    def test_window_starts_shortly_before_the_first_match(self) -> None:
+        text = "开头。" * 100 + "这里讲扩散模型的采样。" + "结尾。" * 100
+        shown = str(snippet(text, parse("扩散模型")))
+        self.assertTrue(shown.startswith("…") and shown.endswith("…"))
+        self.assertIn("这里讲<mark>扩散模型</mark>的采样", shown)
+        self.assertLess(len(shown), 200)
+
+    def test_words_at_the_window_edges_are_not_cut_or_taken_for_prefixes(self) -> None:
+        text = "x " * 300 + "transformers everywhere " + "pad " * 80 + "a transformation"
+        shown = str(snippet(text, parse("transf")))
+        self.assertIn("<mark>transformers</mark>", shown)
+        # The window is whole words: nothing half-cut at either end.
+        self.assertRegex(shown, r"^…\w+ ")
+        self.assertRegex(shown, r" \w+…$")
+
+    def test_a_term_crossing_the_window_end_is_marked_whole(self) -> None:
+        text = "注意力" + "填" * 195 + "注意力机制"
+        shown = str(snippet(text, parse("注意力")))
+        self.assertTrue(shown.endswith("<mark>注意力</mark>机制") or shown.count("<mark>") == 1)
+        self.assertNotIn("<mark>注</mark>", shown)
+
+    def test_full_width_text_is_matched_and_shown_as_written(self) -> None:
+        shown = str(snippet("我们用 ＬｏＲＡ 微调。", parse("lora")))
+        self.assertEqual(shown, "我们用 <mark>ＬｏＲＡ</mark> 微调。")
+
+    def test_no_match_in_the_text_falls_back_to_the_excerpt(self) -> None:
+        shown = str(snippet("正文没有这个词。", parse("扩散"), fallback="摘要讲扩散。"))
+        self.assertEqual(shown, "摘要讲<mark>扩散</mark>。")
 
 
 class SearchPageTests(TestCase):
@@ -350,16 +448,16 @@ class SearchPageTests(TestCase):
         self.assertContains(response, "查询过长")
 
     def search_queries(self) -> int:
-        """Counts; on SQLite the title/tag matches' scores; the ranked title/tag matches (here
-        they fill the page, so the body-only matches are not asked for: one query more when
-        they are); then notes, their tags, their papers, stored texts, navigation."""
-        return 8 if connection.vendor == "sqlite" else 7 + self.planner_settings()
+        """The count (up to the window); the newest title matches (here they fill the page,
+        so no other tier is asked for: two queries more for each tier that is); then notes,
+        their tags, their papers, stored texts, navigation."""
+        return 7 + self.planner_settings()
 
     @staticmethod
     def planner_settings() -> int:
         """On PostgreSQL the search runs in a savepoint (here, inside the test's transaction)
-        with two SET LOCAL statements that steer the planner to the GIN index."""
-        return 0 if connection.vendor == "sqlite" else 4
+        with SET LOCAL statements that tell the planner how to read the index."""
+        return 0 if connection.vendor == "sqlite" else 3
 
     def test_search_page_runs_a_fixed_number_of_queries(self) -> None:
         with self.assertNumQueries(self.search_queries()):
@@ -370,7 +468,7 @@ class SearchPageTests(TestCase):
             self.client.get(SEARCH, {"q": "注意力"})
 
     def test_search_feed_runs_a_fixed_number_of_queries(self) -> None:
-        """Counts, the newest matches, the notes, their tags."""
+        """The count, the newest matches, the notes, their tags."""
         feed = reverse("notes:search-feed")
         with self.assertNumQueries(4 + self.planner_settings()):
             self.client.get(feed, {"q": "注意力"})

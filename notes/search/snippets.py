@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
 from notes.search.query import Query
-from notes.search.tokenizer import LATIN_WORD, stem
+from notes.search.tokenizer import LATIN_WORD, WORD_CHARACTER, stem
 
 SNIPPET_LENGTH = 160
 # Combining marks: NFKC may fold them into the letter before, shifting positions.
@@ -35,28 +37,66 @@ def _normalized(text: str) -> tuple[str, list[int]]:
     return "".join(out), origin
 
 
-def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
-    """Where the query's terms occur in ``text``, as merged (start, end) character ranges."""
-    folded, origin = _normalized(text)
-    spans: list[tuple[int, int]] = []
-    for term in query.cjk:
-        for found in re.finditer(re.escape(term), folded):
-            spans.append((found.start(), found.end()))
+@lru_cache(maxsize=256)
+def _word_starts(needles: tuple[str, ...]) -> re.Pattern[str]:
+    """Words beginning with any of the needles: the regex engine skips all the others."""
+    alternatives = "|".join(map(re.escape, sorted(needles, key=len, reverse=True)))
+    return re.compile(f"(?<!{WORD_CHARACTER})(?:{alternatives}){WORD_CHARACTER}*")
+
+
+def _word_matches(folded: str, query: Query, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Words matching the query's words or prefixes in ``folded[start:end]``, in order."""
     words, prefixes = set(query.words), query.prefixes
-    for found in LATIN_WORD.finditer(folded) if words or prefixes else ():
+    if not words and not prefixes:
+        return
+    # A stem keeps its word's letters but for the last two at most ("dying" → "die"), so only
+    # words beginning like a query word need stemming.
+    needles = tuple(sorted({term[: max(1, len(term) - 2)] for term in (*words, *prefixes)}))
+    for found in _word_starts(needles).finditer(folded, start, end):
         word = found.group(0)
         stemmed = stem(word)
         if stemmed in words or any(stemmed.startswith(p) or word.startswith(p) for p in prefixes):
-            spans.append(found.span())
+            yield found.span()
+
+
+def _spans(folded: str, query: Query, start: int, end: int) -> list[tuple[int, int]]:
+    """Matches of the query's terms in ``folded[start:end]``, sorted, positions in ``folded``."""
+    spans: list[tuple[int, int]] = []
+    for term in query.cjk:
+        position = folded.find(term, start, end)
+        while position != -1:
+            spans.append((position, position + len(term)))
+            position = folded.find(term, position + 1, end)
+    spans.extend(_word_matches(folded, query, start, end))
     spans.sort()
+    return spans
+
+
+def _merged(spans: list[tuple[int, int]], origin: list[int]) -> list[tuple[int, int]]:
+    """Overlapping spans merged, and mapped back to positions in the original text."""
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    # Back to positions in the original text.
     return [(origin[start], origin[end - 1] + 1) for start, end in merged if end > start]
+
+
+def match_spans(text: str, query: Query) -> list[tuple[int, int]]:
+    """Where the query's terms occur in ``text``, as merged (start, end) character ranges."""
+    folded, origin = _normalized(text)
+    return _merged(_spans(folded, query, 0, len(folded)), origin)
+
+
+def _first_match(folded: str, query: Query) -> int | None:
+    """Where the earliest match begins, reading no further than it."""
+    found = [position for term in query.cjk if (position := folded.find(term)) != -1]
+    # Words only need looking for before the earliest CJK match.
+    word = next(_word_matches(folded, query, 0, min(found, default=len(folded))), None)
+    if word is not None:
+        found.append(word[0])
+    return min(found, default=None)
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> str:
@@ -70,19 +110,43 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
+def _in_word(text: str, index: int) -> bool:
+    """Whether a character belongs to a word of letters or digits (CJK runs have no words)."""
+    return LATIN_WORD.match(text, index) is not None
+
+
 def snippet(text: str, query: Query, *, fallback: str = "") -> SafeString:
     """About SNIPPET_LENGTH characters around the first match, with the matches marked; the
-    fallback (the note's excerpt) when the text itself has none (a title or tag match)."""
-    spans = match_spans(text, query)
-    if not spans:
+    fallback (the note's excerpt) when the text itself has none (a title or tag match).
+
+    Only the passage shown is searched for matches after the first: a note's text runs to
+    thousands of words, a page shows twenty of them.
+    """
+    folded, origin = _normalized(text)
+    first = _first_match(folded, query)
+    if first is None:
         return mark_safe(highlight(fallback, match_spans(fallback, query)))
-    start = max(0, spans[0][0] - LEAD)
-    end = min(len(text), start + SNIPPET_LENGTH)
-    # Never cut inside a highlighted term.
-    for span_start, span_end in spans:
-        if span_start < end < span_end:
-            end = span_end
-    window = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    start = max(0, first - LEAD)
+    # Whole words at both edges of the window, so a cut word is not taken for a prefix.
+    while start > 0 and _in_word(folded, start - 1) and _in_word(folded, start):
+        start -= 1
+    end = min(len(folded), start + SNIPPET_LENGTH)
+    while end < len(folded) and _in_word(folded, end - 1) and _in_word(folded, end):
+        end += 1
+    # A term that runs past the window's end is marked whole.
+    longest = max(map(len, (*query.cjk, *query.words, *query.prefixes)), default=0)
+    spans = [span for span in _spans(folded, query, start, end + longest) if span[0] < end]
+    spans = _merged(spans, origin)
+    start, end = (
+        origin[start] if start < len(origin) else len(text),
+        (origin[end - 1] + 1 if end > 0 else 0),
+    )
+    end = max([end, *(span_end for _, span_end in spans)])
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    window = [(s - start, e - start) for s, e in spans]
     html = highlight(text[start:end], window)
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""

@@ -29,7 +29,8 @@ _CJK = (
     "\U00020000-\U0003134f"  # CJK extensions B–H
 )
 CJK_RUN = re.compile(f"[{_CJK}]+")
-LATIN_WORD = re.compile(f"[^\\W_{_CJK}]+")
+WORD_CHARACTER = f"[^\\W_{_CJK}]"  # a letter or digit outside CJK runs
+LATIN_WORD = re.compile(f"{WORD_CHARACTER}+")
 # A CJK run, or a word of other letters and digits ("lora", "2106", "gpt4").
 _PIECE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 _STEMMER = snowballstemmer.stemmer("english")
