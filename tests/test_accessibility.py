@@ -123,8 +123,10 @@ def test_nu_html_checker_finds_no_errors_or_warnings(tmp_path: Path) -> None:
     result = subprocess.run(
         # --no-langdetect: the checker's language guess is a statistical heuristic that calls a
         # formula-heavy Chinese page "Norwegian" on some runs; lang is tested in test_editing.
-        ["java", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
-         "--no-langdetect", *files],  # fmt: skip
+        [
+            *("java", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always"),
+            *("--no-langdetect", *files),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
