@@ -8,3 +8,27 @@ class UnicodeSlugConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class YearConverter:
+    """Four digits, as archive URLs write a year."""
+
+    regex = r"[0-9]{4}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{int(value):04d}"
+
+
+class MonthConverter:
+    """01 to 12: one address per month, never both /3/ and /03/."""
+
+    regex = r"0[1-9]|1[0-2]"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{int(value):02d}"

@@ -1,9 +1,11 @@
 from django.urls import path, register_converter
 
 from notes import feeds, views
-from notes.converters import UnicodeSlugConverter
+from notes.converters import MonthConverter, UnicodeSlugConverter, YearConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
+register_converter(YearConverter, "year")
+register_converter(MonthConverter, "month")
 
 app_name = "notes"
 
@@ -12,7 +14,16 @@ urlpatterns = [
     path("notes/<uslug:slug>/", views.NoteDetailView.as_view(), name="detail"),
     path("notes/<uslug:slug>/papers/<int:pk>.bib", views.paper_bibtex, name="bibtex"),
     path("preview/<int:pk>/", views.NotePreviewView.as_view(), name="preview"),
+    path("category/", views.CategoryListView.as_view(), name="categories"),
     path("category/<uslug:slug>/", views.CategoryNoteListView.as_view(), name="category"),
+    path("tag/", views.TagListView.as_view(), name="tags"),
+    path("archive/", views.ArchiveView.as_view(), name="archive"),
+    path("archive/<year:year>/", views.ArchivePeriodView.as_view(), name="year"),
+    path(
+        "archive/<year:year>/<month:month>/",
+        views.ArchivePeriodView.as_view(),
+        name="month",
+    ),
     path("tag/<uslug:slug>/", views.TagNoteListView.as_view(), name="tag"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("search/feed/", feeds.SearchFeed(), name="search-feed"),

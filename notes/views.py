@@ -1,18 +1,23 @@
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from notes import search
+from notes.collation import name_key
 from notes.models import Category, Note, OldName, Paper, SearchDocument
 from notes.search.snippets import snippet as search_snippet
 
@@ -32,18 +37,8 @@ class PublishedNotesMixin:
         return Note.objects.published()
 
 
-class NoteListView(PublishedNotesMixin, ListView):
-    model = Note
-    paginate_by = settings.NOTES_PER_PAGE
-    context_object_name = "notes"
-    # The RSS and Atom feeds of this list, linked from <head>; subclasses name their own.
-    feed_url_names = ("notes:feed", "notes:feed-atom")
-
-    def get_queryset(self) -> QuerySet[Note]:
-        return super().get_queryset().for_listing()
-
-    def feed_url_kwargs(self) -> dict:
-        return {}
+class PagesMixin:
+    """One address per page of a list, and the numbered page links the site shows."""
 
     def paginate_queryset(self, queryset, page_size):
         # Django's ListView reads "?page=" (empty) as page 1 and "?page=last" as the last
@@ -56,10 +51,29 @@ class NoteListView(PublishedNotesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        page = context["page_obj"]
+        if page is not None:
+            context["page_range"] = page.paginator.get_elided_page_range(page.number)
+        return context
+
+
+class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
+    model = Note
+    paginate_by = settings.NOTES_PER_PAGE
+    context_object_name = "notes"
+    # The RSS and Atom feeds of this list, linked from <head>; subclasses name their own.
+    feed_url_names = ("notes:feed", "notes:feed-atom")
+
+    def get_queryset(self) -> QuerySet[Note]:
+        return super().get_queryset().for_listing()
+
+    def feed_url_kwargs(self) -> dict:
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
         rss, atom = (reverse(name, kwargs=self.feed_url_kwargs()) for name in self.feed_url_names)
         context["feeds"] = feed_links(self.get_feed_title(), rss, atom)
-        page = context["page_obj"]
-        context["page_range"] = page.paginator.get_elided_page_range(page.number)
         return context
 
     def get_feed_title(self) -> str:
@@ -106,6 +120,117 @@ class TagNoteListView(NoteListView):
         return super().get_context_data(
             tag=self.tag, tag_aliases=list(self.tag.aliases.all()), **kwargs
         )
+
+
+class CategoryListView(ListView):
+    """``/category/``: every category with its description and number of published notes."""
+
+    model = Category
+    context_object_name = "categories"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = dict(
+            Note.objects.published().order_by().values_list("category").annotate(n=Count("pk"))
+        )
+        for category in context["categories"]:
+            category.note_count = counts.get(category.pk, 0)
+        return context
+
+
+class TagListView(PagesMixin, ListView):
+    """``/tag/``: the tags of published notes with their counts and aliases, in one alphabet
+    for Chinese and English names (notes.collation); a tag only drafts use does not appear."""
+
+    template_name = "notes/tag_list.html"
+    context_object_name = "tags"
+    paginate_by = 200
+
+    def get_queryset(self) -> list[Tag]:
+        items = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Note),
+            object_id__in=Note.objects.published().values("pk"),
+        )
+        tags = (
+            Tag.objects.annotate(
+                note_count=Count(
+                    "taggit_taggeditem_items", filter=Q(taggit_taggeditem_items__in=items)
+                )
+            )
+            .filter(note_count__gt=0)
+            .only("name", "slug")
+        )
+        return sorted(tags, key=lambda tag: name_key(tag.name))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        prefetch_related_objects(context["tags"], "aliases")
+        return context
+
+
+def month_start(year: int, month: int = 1) -> datetime:
+    """The first moment of a month in the site's time zone, which archives go by."""
+    return timezone.make_aware(datetime(year, month, 1))
+
+
+class ArchiveView(TemplateView):
+    """``/archive/``: how many notes each year and month has, newest first."""
+
+    template_name = "notes/archive.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = archive_counts(Note.objects.published())
+        return context
+
+
+def archive_counts(notes: QuerySet[Note]) -> list[dict]:
+    """Years, newest first, each with its total and its months' counts (one query)."""
+    rows = (
+        notes.annotate(year=ExtractYear("published_at"), month=ExtractMonth("published_at"))
+        .order_by()
+        .values_list("year", "month")
+        .annotate(n=Count("pk"))
+    )
+    years: dict[int, dict] = {}
+    for year, month, count in sorted(rows, reverse=True):
+        entry = years.setdefault(year, {"year": year, "total": 0, "months": []})
+        entry["total"] += count
+        entry["months"].append({"month": month, "count": count})
+    return list(years.values())
+
+
+class ArchivePeriodView(NoteListView):
+    """``/archive/<year>/`` and ``/archive/<year>/<month>/``: that period's notes, newest first;
+    a period without published notes is the site's 404, like an unknown slug."""
+
+    template_name = "notes/archive_period.html"
+
+    def get_queryset(self) -> QuerySet[Note]:
+        self.year, self.month = self.kwargs["year"], self.kwargs.get("month")
+        # Dates outside what Python and the databases can hold are no archive.
+        if not 1000 <= self.year <= 9998:
+            raise Http404("No archive for this year.")
+        if self.month:
+            start = month_start(self.year, self.month)
+            end = month_start(self.year + self.month // 12, self.month % 12 + 1)
+        else:
+            start, end = month_start(self.year), month_start(self.year + 1)
+        return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(year=self.year, month=self.month, **kwargs)
+        # The paginator's count, which the page needs anyway (allow_empty=False would ask
+        # the database a second time).
+        if not context["page_obj"].paginator.count:
+            raise Http404("No notes in this period.")
+        if not self.month:
+            year_notes = Note.objects.published().filter(
+                published_at__gte=month_start(self.year),
+                published_at__lt=month_start(self.year + 1),
+            )
+            context["months"] = archive_counts(year_notes)[0]["months"]
+        return context
 
 
 class NoteContextMixin:
