@@ -80,6 +80,7 @@ math-font: install
 
 # After changing a translatable string: update locale/*/django.po, translate, then compile
 # the .mo files (committed, so a deployment needs no gettext tools).
+messages: export DJANGO_DEBUG=1
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore='.venv/*' --ignore='node_modules/*' \
 	  --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*'

@@ -26,7 +26,7 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from notes import revisions
-from notes.models import Category, Figure, Note, Paper, TagAlias
+from notes.models import Category, Figure, Note, Paper, Series, TagAlias
 from notes.papers import normalize_arxiv, normalize_doi
 from notes.rendering import render_markdown
 
@@ -44,6 +44,38 @@ class CategoryAdmin(admin.ModelAdmin):
     @admin.display(description="notes", ordering="_note_count")
     def note_count(self, obj: Category) -> int:
         return obj._note_count
+
+
+class SeriesPartInline(admin.TabularInline):
+    """A series' notes in order; the order is edited here, membership on each note's form."""
+
+    model = Note
+    fk_name = "series"
+    fields = ("title", "status", "published_at", "series_position")
+    readonly_fields = ("title", "status", "published_at")
+    ordering = ("series_position", "published_at", "id")
+    extra = 0
+    can_delete = False
+    verbose_name = _("part")
+    verbose_name_plural = _("parts (order: position in series)")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "part_count")
+    search_fields = ("title", "description")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = (SeriesPartInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Series]:
+        return super().get_queryset(request).annotate(_part_count=Count("notes"))
+
+    @admin.display(description=_("parts"), ordering="_part_count")
+    def part_count(self, obj: Series) -> int:
+        return obj._part_count
 
 
 def editor_messages() -> dict[str, str]:
@@ -146,7 +178,7 @@ class NoteAdmin(VersionAdmin):
     form = NoteAdminForm
     inlines = (PaperInline, FigureInline)
     list_display = ("title", "category", "status_label", "published_at", "tag_list")
-    list_filter = ("status", "category", "tags")
+    list_filter = ("status", "category", "series", "tags")
     list_select_related = ("category",)
     search_fields = ("title", "slug", "summary", "body")
     date_hierarchy = "published_at"
@@ -161,7 +193,14 @@ class NoteAdmin(VersionAdmin):
         (
             _("Publishing"),
             {
-                "fields": ("status", "published_at", "author", "summary", "language"),
+                "fields": (
+                    "status",
+                    "published_at",
+                    "author",
+                    "summary",
+                    "language",
+                    ("series", "series_position"),
+                ),
                 "description": _(
                     "Publish now: set Status to Published and leave the publish date blank. "
                     "Schedule: set a future publish date; readers see the note from then on."

@@ -18,7 +18,7 @@ from taggit.models import Tag
 
 from notes import search
 from notes.math.markup import inline_styles
-from notes.models import Category, Note
+from notes.models import Category, Note, Series
 
 # Root-relative links and images (/notes/..., /media/...) mean nothing inside a feed reader.
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
@@ -200,4 +200,33 @@ class SearchAtomFeed(SearchFeed):
     feed_type = ContentAtomFeed
 
     def subtitle(self, obj: search.Query) -> str:
+        return self.description(obj)
+
+
+class SeriesFeed(LatestNotesFeed):
+    """A series' parts as they are published, newest first like every feed."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> Series:
+        series = get_object_or_404(Series, slug=slug)
+        if not Note.objects.published().filter(series=series).exists():
+            raise Http404("This series has no published notes yet.")
+        return series
+
+    def title(self, obj: Series) -> str:
+        return f"{obj.title} · {settings.SITE_NAME}"
+
+    def link(self, obj: Series) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Series) -> str:
+        return obj.description or settings.SITE_DESCRIPTION
+
+    def notes(self, obj: Series) -> QuerySet[Note]:
+        return Note.objects.published().filter(series=obj)
+
+
+class SeriesAtomFeed(SeriesFeed):
+    feed_type = ContentAtomFeed
+
+    def subtitle(self, obj: Series) -> str:
         return self.description(obj)

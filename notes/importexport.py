@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
-from notes.models import Category, Note, Paper, TagAlias, make_slug
+from notes.models import Category, Note, Paper, Series, TagAlias, make_slug
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors
 from notes.revisions import add_note_to_revision
 
 KNOWN_KEYS = (
     "title", "short_title", "slug", "date", "updated", "category", "tags", "summary", "language",
-    "draft", "author", "paper", "papers",
+    "draft", "author", "paper", "papers", "series", "series_position",
 )  # fmt: skip
 # Front-matter paper keys, in export order, and the Paper field each one fills.
 PAPER_KEYS = {
@@ -39,6 +39,8 @@ PAPER_KEYS = {
 CATEGORIES_FILE = "_categories.yml"
 # Tags with other names (search aliases): [{name, aliases: [...]}], sorted by name.
 TAGS_FILE = "_tags.yml"
+# Series titles, slugs and descriptions: [{title, slug, description}], sorted by slug.
+SERIES_FILE = "_series.yml"
 DEFAULT_CATEGORY = "Uncategorized"
 _JEKYLL_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
@@ -159,6 +161,8 @@ class NoteFile:
     author: str
     papers: list[dict[str, Any]]
     extra: dict[str, Any]
+    series: str = ""
+    series_position: int | None = None
 
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -298,7 +302,26 @@ def read_note_file(path: Path) -> NoteFile:
         author=author,
         papers=to_papers(meta),
         extra={k: json_safe(v) for k, v in meta.items() if k not in (*KNOWN_KEYS, "categories")},
+        series=to_series(meta.get("series")),
+        series_position=to_position(meta.get("series_position")),
     )
+
+
+def to_series(value: Any) -> str:
+    """A series' slug or title; Hugo writes taxonomies as a list, so one item is taken too."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if value is not None and not isinstance(value, str | int | float):
+        raise NoteFileError("'series' must be a series' slug or title")
+    return to_text(value, "series", _field_length(Series, "title"))
+
+
+def to_position(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise NoteFileError(f"'series_position' must be a whole number from 1, not {value!r}")
+    return value
 
 
 def _given_slug(text: str) -> str:
@@ -354,6 +377,37 @@ def load_tags_file(path: Path) -> None:
             TagAlias.objects.get_or_create(tag=tag, name=name)
 
 
+def load_series_file(path: Path) -> None:
+    """Series titles and descriptions; notes join them by ``series:`` (a slug or title)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of series")
+    for entry in entries:
+        if not isinstance(entry, dict) or not str(entry.get("title") or "").strip():
+            raise NoteFileError(f"every series needs a 'title': {entry!r}")
+        title = to_text(entry["title"], "title", _field_length(Series, "title"))
+        slug = (
+            _given_slug(str(entry["slug"]))[: _field_length(Series, "slug")]
+            if entry.get("slug")
+            else ""
+        )
+        series = (slug and Series.objects.filter(slug=slug).first()) or (
+            Series.objects.filter(title=title).first() or Series(slug=slug)
+        )
+        series.title = title
+        series.description = str(entry.get("description") or "")
+        series.save()
+
+
+def find_series(name: str) -> Series:
+    """The series a note's front matter names, by slug or title; a new one if neither."""
+    return (
+        Series.objects.filter(slug=name).first()
+        or Series.objects.filter(title=name).first()
+        or Series.objects.create(title=name)
+    )
+
+
 def find_note_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     """Expand folders; returns (categories files, note files), each sorted."""
     categories: list[Path] = []
@@ -378,6 +432,8 @@ def import_paths(paths: list[Path]) -> ImportReport:
     tags_files = [path / TAGS_FILE for path in paths if (path / TAGS_FILE).is_file()]
     for path in categories_files:
         _load_side_file(path, load_categories_file, report)
+    for path in (path / SERIES_FILE for path in paths if (path / SERIES_FILE).is_file()):
+        _load_side_file(path, load_series_file, report)
     for path in files:
         if not path.exists():
             report.errors.append((path, "no such file or folder"))
@@ -403,7 +459,8 @@ def import_paths(paths: list[Path]) -> ImportReport:
 
 
 def _load_side_file(path: Path, load, report: ImportReport) -> None:
-    """_categories.yml or _tags.yml, all or nothing; a broken one is reported, not fatal."""
+    """_categories.yml, _series.yml or _tags.yml, all or nothing; a broken one is reported,
+    not fatal."""
     try:
         with transaction.atomic():
             load(path)
@@ -438,6 +495,8 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     if data.published_at is not None:
         note.published_at = data.published_at
     note.extra_front_matter = data.extra
+    note.series = find_series(data.series) if data.series else None
+    note.series_position = data.series_position if data.series else None
     if data.author:
         note.author = find_or_create_author(data.author, data.path, report)
     note.save()
@@ -501,8 +560,13 @@ def note_to_text(note: Note) -> str:
     meta["draft"] = note.status == Note.Status.DRAFT
     if note.author is not None:
         meta["author"] = note.author.get_username()
+    if note.series is not None:
+        meta["series"] = note.series.slug
+        if note.series_position is not None:
+            meta["series_position"] = note.series_position
     meta.update(papers_to_front_matter(list(note.papers.all())))
-    meta.update(sorted(note.extra_front_matter.items()))
+    # Keys this version reads itself are never written from the kept extras.
+    meta.update(sorted(i for i in note.extra_front_matter.items() if i[0] not in KNOWN_KEYS))
     header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{header}---\n\n{note.body.strip()}\n"
 
@@ -526,13 +590,25 @@ def tags_to_text() -> str:
     return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
 
 
+def series_to_text() -> str:
+    entries = [
+        {"title": series.title, "slug": series.slug, "description": series.description}
+        for series in Series.objects.order_by("slug")
+    ]
+    return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
+
+
 def export_notes(directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CATEGORIES_FILE).write_text(categories_to_text(), encoding="utf-8")
     if TagAlias.objects.exists():
         (directory / TAGS_FILE).write_text(tags_to_text(), encoding="utf-8")
+    if Series.objects.exists():
+        (directory / SERIES_FILE).write_text(series_to_text(), encoding="utf-8")
     count = 0
-    notes = Note.objects.select_related("category", "author").prefetch_related("tags", "papers")
+    notes = Note.objects.select_related("category", "author", "series").prefetch_related(
+        "tags", "papers"
+    )
     for note in notes.order_by("slug").iterator(chunk_size=500):
         (directory / f"{note.slug}.md").write_text(note_to_text(note), encoding="utf-8")
         count += 1

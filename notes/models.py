@@ -77,6 +77,35 @@ class Category(models.Model):
         return reverse("notes:category", kwargs={"slug": self.slug})
 
 
+class Series(models.Model):
+    """A reading path: notes meant to be read in order (“视频动作识别: TSN → TRN → TSM”)."""
+
+    title = models.CharField(_("title"), max_length=200, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True, allow_unicode=True, blank=True,
+        help_text=_("Left blank, made from the title."),
+    )  # fmt: skip
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Shown at the top of the series page.")
+    )
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(Series, self.title, exclude_pk=self.pk, fallback="series")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("notes:series-detail", kwargs={"slug": self.slug})
+
+
 class NoteQuerySet(models.QuerySet):
     def published(self, now: datetime | None = None) -> NoteQuerySet:
         """The notes anonymous readers may see: published, and their publish time has come.
@@ -85,6 +114,12 @@ class NoteQuerySet(models.QuerySet):
         by the clock alone, with no cron job.
         """
         return self.filter(status=Note.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def in_series_order(self) -> NoteQuerySet:
+        """A series' notes as its editor ordered them; unnumbered ones follow by date."""
+        return self.order_by(
+            F("series_position").asc(nulls_last=True), "published_at", "created_at", "id"
+        )
 
     def for_listing(self) -> NoteQuerySet:
         """What a list item shows, in a fixed number of queries however many notes."""
@@ -124,6 +159,23 @@ class Note(models.Model):
     )
     tags = TaggableManager(
         verbose_name=_("tags"), blank=True, help_text=_("Comma-separated; Chinese tags work.")
+    )
+    series = models.ForeignKey(
+        Series,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notes",
+        verbose_name=_("series"),
+        help_text=_("A reading path this note is part of."),
+    )
+    series_position = models.PositiveIntegerField(
+        _("position in series"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "1 for the first part. Left blank, the note follows the numbered ones by date."
+        ),
     )
     # The same tag rows as a plain relation, so revisions (notes/revisions.py) can store them.
     tagged_items = GenericRelation(TaggedItem, related_query_name="note")

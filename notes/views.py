@@ -18,7 +18,7 @@ from taggit.models import Tag, TaggedItem
 
 from notes import search
 from notes.collation import name_key
-from notes.models import Category, Note, OldName, Paper, SearchDocument
+from notes.models import Category, Note, OldName, Paper, SearchDocument, Series
 from notes.search.snippets import snippet as search_snippet
 
 
@@ -265,6 +265,66 @@ class NoteContextMixin:
             if arxiv_ids or dois
             else []
         )
+        context["series_nav"] = series_navigation(note)
+        return context
+
+
+def series_navigation(note: Note) -> dict | None:
+    """Where a note stands in its series, counted among the parts readers can see: a draft or
+    scheduled part is skipped, so readers see "Part 2 of 3", never a gap (one query)."""
+    if note.series_id is None:
+        return None
+    parts = list(
+        Note.objects.published()
+        .filter(series_id=note.series_id)
+        .in_series_order()
+        .only("title", "short_title", "slug", "series_id", "series_position", "published_at")
+    )
+    index = next((i for i, part in enumerate(parts) if part.pk == note.pk), None)
+    return {
+        "series": note.series,
+        "parts": parts,
+        "current": note.pk,
+        "number": index + 1 if index is not None else None,
+        "previous": parts[index - 1] if index else None,
+        "next": parts[index + 1] if index is not None and index + 1 < len(parts) else None,
+    }
+
+
+class SeriesListView(ListView):
+    """``/series/``: the reading paths that have published parts, with how many."""
+
+    template_name = "notes/series_list.html"
+    context_object_name = "series_list"
+
+    def get_queryset(self) -> list[Series]:
+        visible = Q(notes__in=Note.objects.published().values("pk"))
+        series = Series.objects.annotate(note_count=Count("notes", filter=visible)).filter(
+            note_count__gt=0
+        )
+        return sorted(series, key=lambda entry: name_key(entry.title))
+
+
+class SeriesDetailView(DetailView):
+    """``/series/<slug>/``: one series' published parts in the editor's order, numbered as
+    readers see them; a series with nothing published yet is not there."""
+
+    model = Series
+    context_object_name = "series"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        parts = list(
+            Note.objects.published().filter(series=self.object).in_series_order().for_listing()
+        )
+        if not parts:
+            raise Http404("This series has no published notes yet.")
+        context["notes"] = parts
+        context["feeds"] = feed_links(
+            f"{self.object.title} · {settings.SITE_NAME}",
+            reverse("notes:series-feed", kwargs={"slug": self.object.slug}),
+            reverse("notes:series-feed-atom", kwargs={"slug": self.object.slug}),
+        )
         return context
 
 
@@ -293,7 +353,7 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
             return HttpResponsePermanentRedirect(old.note.get_absolute_url())
 
     def get_queryset(self) -> QuerySet[Note]:
-        return super().get_queryset().select_related("category", "author")
+        return super().get_queryset().select_related("category", "author", "series")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -331,7 +391,7 @@ class NotePreviewView(NoteContextMixin, DetailView):
     template_name = "notes/note_detail.html"
 
     def get_queryset(self) -> QuerySet[Note]:
-        return Note.objects.select_related("category", "author")
+        return Note.objects.select_related("category", "author", "series")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

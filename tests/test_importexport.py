@@ -259,9 +259,9 @@ PAPER = {
 }
 
 
-# A key a later version may use (series), with nested values: kept, exported, reported.
+# A key a later version may use (reading_list), with nested values: kept, exported, reported.
 SERIES_META = """\
-series:
+reading_list:
   name: "PEFT 系列"
   part: 2
 """
@@ -270,7 +270,7 @@ SERIES = {"name": "PEFT 系列", "part": 2}
 
 def test_unknown_front_matter_keys_are_kept(tmp_path: Path) -> None:
     import_paths([write(tmp_path, "lora.md", LORA.replace("draft:", SERIES_META + "draft:"))])
-    assert Note.objects.get(slug="lora").extra_front_matter == {"series": SERIES}
+    assert Note.objects.get(slug="lora").extra_front_matter == {"reading_list": SERIES}
 
 
 def test_unknown_front_matter_keys_are_written_back_by_export(tmp_path: Path) -> None:
@@ -278,13 +278,13 @@ def test_unknown_front_matter_keys_are_written_back_by_export(tmp_path: Path) ->
         [write(tmp_path / "in", "lora.md", LORA.replace("draft:", SERIES_META + "draft:"))]
     )
     exported = export_to(tmp_path / "out") / "lora.md"
-    assert front_matter(exported)["series"] == SERIES
+    assert front_matter(exported)["reading_list"] == SERIES
 
 
 def test_unknown_front_matter_keys_are_reported_as_a_notice(tmp_path: Path) -> None:
     path = write(tmp_path, "lora.md", LORA.replace("draft:", SERIES_META + "draft:"))
     report = import_paths([path])
-    assert [(p, "series" in message) for p, message in report.notices] == [(path, True)]
+    assert [(p, "reading_list" in message) for p, message in report.notices] == [(path, True)]
 
 
 def test_categories_file_restores_descriptions_and_order(tmp_path: Path) -> None:
@@ -352,7 +352,7 @@ def build_library() -> None:
             "## 方法\n\n$$\nh = W_0 x + \\frac{\\alpha}{r} B A x\n$$\n\n"
             "行内公式 $r \\ll d$。\n\n```python\nclass LoRA(nn.Module):\n    pass\n```\n"
         ),
-        extra_front_matter={"series": SERIES, "aliases": ["/old/lora/"]},
+        extra_front_matter={"reading_list": SERIES, "aliases": ["/old/lora/"]},
     )
     lora.tags.set(["PEFT", "微调"])
     lora.papers.create(
