@@ -19,6 +19,7 @@ from taggit.models import Tag, TaggedItem
 from notes import search
 from notes.collation import name_key
 from notes.models import Category, Note, OldName, Paper, SearchDocument, Series
+from notes.related import related_notes
 from notes.search.snippets import snippet as search_snippet
 
 
@@ -266,6 +267,19 @@ class NoteContextMixin:
             else []
         )
         context["series_nav"] = series_navigation(note)
+        outgoing = list(
+            Note.objects.published()
+            .filter(incoming_links__source=note)
+            .exclude(pk=note.pk)
+            .distinct()
+            .only("pk")
+        )
+        context["related_notes"] = related_notes(
+            note,
+            tag_ids=[tag.pk for tag in context["tags"]],
+            linked=[*context["backlinks"], *outgoing],
+            same_paper=context["same_paper_notes"],
+        )
         return context
 
 

@@ -537,8 +537,9 @@ class QueryCountTests(TestCase):
     CATEGORY_QUERIES = 6  # the category, then as the list
     # the tag, whether it has any public note (allow_empty=False), its aliases, then as the list
     TAG_QUERIES = 8
-    # note, previous, next, its tags, its papers, backlinks, navigation categories
-    DETAIL_QUERIES = 7
+    # note, previous, next, its tags, its papers, backlinks, navigation categories; related
+    # notes: outgoing links, tag rarity, notes sharing tags, the chosen notes
+    DETAIL_QUERIES = 11
 
     @classmethod
     def setUpTestData(cls) -> None:
