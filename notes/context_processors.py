@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from notes.models import Category
+from notes.seo import absolute
 from notes.views import feed_links
 
 
@@ -17,4 +18,14 @@ def site(request: HttpRequest) -> dict:
         "nav_categories": Category.objects.only("name", "slug"),
         # Site-wide feeds; list views replace these with their own category or tag feeds.
         "feeds": feed_links(settings.SITE_NAME, reverse("notes:feed"), reverse("notes:feed-atom")),
+        "canonical_url": canonical_url(request),
     }
+
+
+def canonical_url(request: HttpRequest) -> str:
+    """This page's one address: the path, and the page number of a list past its first."""
+    url = absolute(request, request.path)
+    page = request.GET.get("page", "")
+    if page.isascii() and page.isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return url

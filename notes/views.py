@@ -4,11 +4,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Max, Q, QuerySet, prefetch_related_objects
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -21,6 +23,8 @@ from notes.collation import name_key
 from notes.models import Category, Note, OldName, Paper, SearchDocument, Series
 from notes.related import related_notes
 from notes.search.snippets import snippet as search_snippet
+from notes.seo import absolute, first_image, json_ld, note_json_ld, site_url
+from notes.sitemaps import SITEMAPS
 
 
 def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
@@ -274,6 +278,20 @@ class NoteContextMixin:
             .distinct()
             .only("pk")
         )
+        image = first_image(note)
+        context["preview_image"] = absolute(self.request, image) if image else ""
+        context["note_url"] = absolute(self.request, note.get_absolute_url())
+        context["json_ld"] = [
+            json_ld(data)
+            for data in note_json_ld(
+                note,
+                request=self.request,
+                tags=context["tags"],
+                papers=papers,
+                series=note.series,
+                image=image,
+            )
+        ]
         context["related_notes"] = related_notes(
             note,
             tag_ids=[tag.pk for tag in context["tags"]],
@@ -525,3 +543,31 @@ def opensearch(request: HttpRequest) -> HttpResponse:
         {"base": request.build_absolute_uri("/").rstrip("/")},
         content_type="application/opensearchdescription+xml; charset=utf-8",
     )
+
+
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """``/sitemap.xml``: one entry per section page (Django's index would take its addresses
+    from the request's host rather than DJANGO_SITE_URL)."""
+    base = site_url(request)
+    last = Note.objects.published().aggregate(last=Max("updated_at"))["last"]
+    items = []
+    for section, sitemap_class in SITEMAPS.items():
+        url = base + reverse("notes:sitemap-section", kwargs={"section": section})
+        pages = sitemap_class().paginator.num_pages
+        items += [SitemapIndexItem(url, last)]
+        items += [SitemapIndexItem(f"{url}?p={page}", last) for page in range(2, pages + 1)]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": items}, content_type="application/xml"
+    )
+
+
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Crawl everything readers see; not the admin, previews or search results."""
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        f"Sitemap: {site_url(request)}{reverse('notes:sitemap')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "reversion",
     "notes",
@@ -139,6 +140,9 @@ SITE_NAME = env_str("SITE_NAME", "Research Notes")
 SITE_DESCRIPTION = env_str(
     "SITE_DESCRIPTION", "论文精读笔记：大模型、生成模型、三维视觉与强化学习。"
 )
+# The site's public address (https://notes.example.org): canonical links, sitemaps and
+# structured data use it. Left empty, they use the address of the request.
+SITE_URL = env_str("DJANGO_SITE_URL", "").rstrip("/")
 NOTES_PER_PAGE = 20
 FEED_ITEMS = 20
 

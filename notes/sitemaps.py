@@ -1,0 +1,152 @@
+"""``/sitemap.xml``: an index of one sitemap per kind of page, only what readers may see.
+
+Every section starts from ``Note.objects.published()``, so a draft or a scheduled note (and
+a tag, category or series only they use) never appears. Addresses use DJANGO_SITE_URL when
+it is set (notes.seo.site_url), never a Host header alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.urls import reverse
+from taggit.models import Tag, TaggedItem
+
+from notes.models import Category, Note, Series
+
+
+class SiteSitemap(Sitemap):
+    def get_protocol(self, protocol: str | None = None) -> str:
+        if settings.SITE_URL:
+            return urlsplit(settings.SITE_URL).scheme
+        return super().get_protocol(protocol)
+
+    def get_domain(self, site=None) -> str:
+        if settings.SITE_URL:
+            return urlsplit(settings.SITE_URL).netloc
+        return super().get_domain(site)
+
+    def lastmod(self, item) -> datetime | None:
+        return item.last_modified
+
+    def get_latest_lastmod(self) -> datetime | None:
+        # One aggregate, not a walk through every item (Django's default).
+        return Note.objects.published().aggregate(last=Max("updated_at"))["last"]
+
+
+def _visible() -> Q:
+    return Q(notes__in=Note.objects.published().values("pk"))
+
+
+class NoteSitemap(SiteSitemap):
+    changefreq = "monthly"
+
+    def items(self) -> QuerySet[Note]:
+        return Note.objects.published().only("slug", "updated_at").order_by("-published_at", "-id")
+
+    def lastmod(self, item: Note) -> datetime:
+        return item.updated_at
+
+
+class CategorySitemap(SiteSitemap):
+    def items(self) -> QuerySet[Category]:
+        return (
+            Category.objects.annotate(last_modified=Max("notes__updated_at", filter=_visible()))
+            .filter(last_modified__isnull=False)
+            .order_by("order", "name")
+        )
+
+
+class TagSitemap(SiteSitemap):
+    def items(self) -> QuerySet[Tag]:
+        items = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Note),
+            object_id__in=Note.objects.published().values("pk"),
+        )
+        return (
+            Tag.objects.annotate(
+                last_modified=Max(
+                    "taggit_taggeditem_items__note__updated_at",
+                    filter=Q(taggit_taggeditem_items__in=items),
+                )
+            )
+            .filter(last_modified__isnull=False)
+            .order_by("name")
+        )
+
+    def location(self, item: Tag) -> str:
+        return reverse("notes:tag", kwargs={"slug": item.slug})
+
+
+class SeriesSitemap(SiteSitemap):
+    def items(self) -> QuerySet[Series]:
+        return (
+            Series.objects.annotate(last_modified=Max("notes__updated_at", filter=_visible()))
+            .filter(last_modified__isnull=False)
+            .order_by("slug")
+        )
+
+
+class _Page:
+    def __init__(self, location: str, last_modified: datetime | None) -> None:
+        self.location, self.last_modified = location, last_modified
+
+
+class ArchiveSitemap(SiteSitemap):
+    """Every year and month with published notes."""
+
+    def items(self) -> list[_Page]:
+        rows = (
+            Note.objects.published()
+            .annotate(year=ExtractYear("published_at"), month=ExtractMonth("published_at"))
+            .order_by()
+            .values_list("year", "month")
+            .annotate(last=Max("updated_at"))
+        )
+        pages: list[_Page] = []
+        years: dict[int, datetime] = {}
+        for year, month, last in sorted(rows, reverse=True):
+            years[year] = max(last, years.get(year, last))
+            pages.append(_Page(reverse("notes:month", kwargs={"year": year, "month": month}), last))
+        pages += [
+            _Page(reverse("notes:year", kwargs={"year": year}), last)
+            for year, last in years.items()
+        ]
+        return pages
+
+    def location(self, item: _Page) -> str:
+        return item.location
+
+
+class PageSitemap(SiteSitemap):
+    """The home page and the indexes; they change whenever a note does."""
+
+    def items(self) -> list[_Page]:
+        last = self.get_latest_lastmod()
+        names = (
+            "notes:list",
+            "notes:categories",
+            "notes:tags",
+            "notes:archive",
+            "notes:series-list",
+        )
+        return [_Page(reverse(name), last) for name in names]
+
+    def location(self, item: _Page) -> str:
+        return item.location
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "notes": NoteSitemap,
+    "categories": CategorySitemap,
+    "tags": TagSitemap,
+    "series": SeriesSitemap,
+    "archive": ArchiveSitemap,
+}
