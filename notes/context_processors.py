@@ -1,6 +1,9 @@
+import json
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from notes.models import Category
 from notes.seo import absolute
@@ -19,7 +22,22 @@ def site(request: HttpRequest) -> dict:
         # Site-wide feeds; list views replace these with their own category or tag feeds.
         "feeds": feed_links(settings.SITE_NAME, reverse("notes:feed"), reverse("notes:feed-atom")),
         "canonical_url": canonical_url(request),
+        "reader_messages": reader_messages(),
     }
+
+
+def reader_messages() -> str:
+    """The words static/js/reader.js shows, in the page's language."""
+    return json.dumps(
+        {
+            "copy": gettext("Copy"),
+            "copied": gettext("Copied"),
+            "anchor": gettext("Link to this section"),
+            "dark": gettext("Dark theme"),
+            "light": gettext("Light theme"),
+        },
+        ensure_ascii=False,
+    )
 
 
 def canonical_url(request: HttpRequest) -> str:

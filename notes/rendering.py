@@ -17,6 +17,7 @@ import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions.toc import slugify_unicode
+from pygments.formatters import HtmlFormatter
 
 from notes.markdown_ext import (
     FigureExtension,
@@ -81,11 +82,34 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return True
     if tag in {"div", "span"} and name == "id":
         return value.startswith("eq-") and len(value) <= 120
+    if tag == "div" and name == "data-lang":
+        return _CODE_LANGUAGE.fullmatch(value) is not None
     # Boxes that scroll sideways (display math, code, tables) take keyboard focus.
     return tag in {"div", "span", "pre", "table"} and name == "tabindex" and value == "0"
 
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+_CODE_LANGUAGE = re.compile(r"[a-z0-9][a-z0-9+#._-]{0,29}")
+
+
+class LabelledHtmlFormatter(HtmlFormatter):
+    """Pygments' HTML, its block labelled with the fence's language (``data-lang``), which
+    the page shows above the code."""
+
+    def __init__(self, lang_str: str = "", **options) -> None:
+        super().__init__(**options)
+        language = lang_str.removeprefix("language-").lower()
+        # "text" is what an unlabelled fence gets: nothing worth a label.
+        known = _CODE_LANGUAGE.fullmatch(language) and language != "text"
+        self.language = language if known else ""
+
+    def _wrap_div(self, inner):
+        label = f' data-lang="{self.language}"' if self.language else ""
+        yield 0, f'<div class="{self.cssclass}"{label}>'
+        yield from inner
+        yield 0, "</div>\n"
+
+
 TOC_MIN_HEADINGS = 3
 
 MARKDOWN_EXTENSIONS = [
@@ -96,7 +120,12 @@ MARKDOWN_EXTENSIONS = [
 ]
 MARKDOWN_EXTENSION_CONFIGS = {
     # CSS classes, never inline styles: the stylesheet lives in static/.
-    "codehilite": {"css_class": "highlight", "guess_lang": False, "use_pygments": True},
+    "codehilite": {
+        "css_class": "highlight",
+        "guess_lang": False,
+        "use_pygments": True,
+        "pygments_formatter": LabelledHtmlFormatter,
+    },
     # Keeps Chinese headings readable in anchors (#注意力机制) instead of dropping them.
     "toc": {"slugify": slugify_unicode, "toc_depth": "2-4"},
     "extra": {"tables": {"use_align_attribute": True}},

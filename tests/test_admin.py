@@ -191,7 +191,7 @@ class NoteEditingTests(AdminTestCase):
         note = Note.objects.get()
         self.assertNotIn("\r", note.body)
         self.assertIn('<h2 id="方法">方法</h2>', note.body_html)
-        self.assertIn('<div class="highlight">', note.body_html)
+        self.assertIn('<div class="highlight" data-lang="python">', note.body_html)
 
     def test_body_is_a_markdown_editor_textarea(self) -> None:
         html = self.client.get(reverse("admin:notes_note_add")).content.decode()

@@ -87,7 +87,7 @@ class PreviewContentTests(PreviewTestCase):
 
     def test_code_is_highlighted(self) -> None:
         html = self.preview("```python\ndef f():\n    return 1\n```").json()["html"]
-        self.assertIn('<div class="highlight">', html)
+        self.assertIn('<div class="highlight" data-lang="python">', html)
         self.assertRegex(html, r'<span class="k">def</span>')
 
     def test_wiki_link_to_an_existing_note_is_resolved(self) -> None:

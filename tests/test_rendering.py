@@ -48,7 +48,7 @@ def test_table_alignment_uses_align_attribute_not_inline_style() -> None:
 
 def test_fenced_code_is_highlighted_with_css_classes_only() -> None:
     rendered = html_of("```python\ndef attention(q, k, v):\n    return q\n```")
-    assert '<div class="highlight">' in rendered
+    assert '<div class="highlight" data-lang="python">' in rendered
     assert '<span class="k">def</span>' in rendered
     assert "style=" not in rendered
 
@@ -314,3 +314,10 @@ def test_an_author_cannot_set_tabindex_on_other_elements() -> None:
     html = render_markdown('<p tabindex="0">a</p><pre tabindex="5">b</pre>').html
     assert 'tabindex="5"' not in html
     assert "<p tabindex" not in html
+
+
+def test_code_blocks_are_labelled_with_a_safe_language_name() -> None:
+    assert '<div class="highlight" data-lang="bash">' in html_of("```bash\nls\n```")
+    # No label for an unlabelled fence, and nothing but a name gets through.
+    assert "data-lang" not in html_of("```\nplain\n```")
+    assert "onload" not in html_of('```py"onload="x\nq\n```').split("<code>")[0]

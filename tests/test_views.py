@@ -291,7 +291,7 @@ class NoteDetailPageTests(FriendlyNotFoundMixin, TestCase):
         """Markdown arrives as HTML: heading, highlighted code block and table."""
         html = content_of(self.get_note(self.note))
         self.assertInHTML('<h2 id="方法-method">方法 Method</h2>', html)
-        self.assertIn('<div class="highlight"><pre tabindex="0">', html)
+        self.assertIn('<div class="highlight" data-lang="python"><pre tabindex="0">', html)
         self.assertIn('<span class="nf">attention</span>', html)
         self.assertInHTML("<th>Model</th>", html)
         self.assertInHTML("<td>GPT-2</td>", html)
