@@ -2,8 +2,8 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.translation import gettext
+from django.urls import reverse, translate_url
+from django.utils.translation import get_language, gettext
 
 from notes.models import Category
 from notes.seo import absolute
@@ -22,6 +22,8 @@ def site(request: HttpRequest) -> dict:
         # Site-wide feeds; list views replace these with their own category or tag feeds.
         "feeds": feed_links(settings.SITE_NAME, reverse("notes:feed"), reverse("notes:feed-atom")),
         "canonical_url": canonical_url(request),
+        "ui_lang": bcp47(get_language()),
+        "language_alternates": language_alternates(request),
         "reader_messages": reader_messages(),
     }
 
@@ -47,3 +49,29 @@ def canonical_url(request: HttpRequest) -> str:
     if page.isascii() and page.isdigit() and int(page) > 1:
         url += f"?page={int(page)}"
     return url
+
+
+def bcp47(code: str) -> str:
+    """Django's language code as HTML's lang and hreflang write it: zh-hans → zh-Hans."""
+    language, _, script = code.partition("-")
+    return f"{language}-{script.title()}" if len(script) == 4 else code
+
+
+def language_alternates(request: HttpRequest) -> list[dict]:
+    """This page in each language: the switcher's links and the hreflang alternates."""
+    current = get_language()
+    alternates = []
+    for code, name in settings.LANGUAGES:
+        path = translate_url(request.get_full_path(), code)
+        alternates.append(
+            {
+                "code": code,
+                "lang": bcp47(code),
+                "name": name,
+                "path": path,
+                "url": absolute(request, path),
+                "current": code == current,
+                "default": code == settings.LANGUAGE_CODE,
+            }
+        )
+    return alternates

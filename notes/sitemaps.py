@@ -22,6 +22,11 @@ from notes.models import Category, Note, Series
 
 
 class SiteSitemap(Sitemap):
+    # Every address in each language, with its alternates (hreflang) and x-default.
+    i18n = True
+    alternates = True
+    x_default = True
+
     def get_protocol(self, protocol: str | None = None) -> str:
         if settings.SITE_URL:
             return urlsplit(settings.SITE_URL).scheme
@@ -94,8 +99,10 @@ class SeriesSitemap(SiteSitemap):
 
 
 class _Page:
-    def __init__(self, location: str, last_modified: datetime | None) -> None:
-        self.location, self.last_modified = location, last_modified
+    """A page named by its URL name, reversed in each language's turn."""
+
+    def __init__(self, name: str, kwargs: dict, last_modified: datetime | None) -> None:
+        self.name, self.kwargs, self.last_modified = name, kwargs, last_modified
 
 
 class ArchiveSitemap(SiteSitemap):
@@ -113,15 +120,12 @@ class ArchiveSitemap(SiteSitemap):
         years: dict[int, datetime] = {}
         for year, month, last in sorted(rows, reverse=True):
             years[year] = max(last, years.get(year, last))
-            pages.append(_Page(reverse("notes:month", kwargs={"year": year, "month": month}), last))
-        pages += [
-            _Page(reverse("notes:year", kwargs={"year": year}), last)
-            for year, last in years.items()
-        ]
+            pages.append(_Page("notes:month", {"year": year, "month": month}, last))
+        pages += [_Page("notes:year", {"year": year}, last) for year, last in years.items()]
         return pages
 
     def location(self, item: _Page) -> str:
-        return item.location
+        return reverse(item.name, kwargs=item.kwargs)
 
 
 class PageSitemap(SiteSitemap):
@@ -136,10 +140,10 @@ class PageSitemap(SiteSitemap):
             "notes:archive",
             "notes:series-list",
         )
-        return [_Page(reverse(name), last) for name in names]
+        return [_Page(name, {}, last) for name in names]
 
     def location(self, item: _Page) -> str:
-        return item.location
+        return reverse(item.name, kwargs=item.kwargs)
 
 
 SITEMAPS = {

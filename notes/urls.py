@@ -1,9 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path, register_converter
 
 from notes import feeds, views
 from notes.converters import MonthConverter, UnicodeSlugConverter, YearConverter
-from notes.sitemaps import SITEMAPS
 
 register_converter(UnicodeSlugConverter, "uslug")
 register_converter(YearConverter, "year")
@@ -35,14 +33,6 @@ urlpatterns = [
     path("search/feed/", feeds.SearchFeed(), name="search-feed"),
     path("search/feed/atom/", feeds.SearchAtomFeed(), name="search-feed-atom"),
     path("opensearch.xml", views.opensearch, name="opensearch"),
-    path("sitemap.xml", views.sitemap_index, name="sitemap"),
-    path(
-        "sitemap-<slug:section>.xml",
-        sitemap,
-        {"sitemaps": SITEMAPS},
-        name="sitemap-section",
-    ),
-    path("robots.txt", views.robots_txt, name="robots"),
     path("feed/", feeds.LatestNotesFeed(), name="feed"),
     path("feed/atom/", feeds.LatestNotesAtomFeed(), name="feed-atom"),
     path("category/<uslug:slug>/feed/", feeds.CategoryFeed(), name="category-feed"),

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,6 +14,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag, TaggedItem
@@ -189,6 +191,10 @@ class ArchiveView(TemplateView):
         return context
 
 
+def year_name(year: int) -> str:
+    return pgettext("archive year", "%(year)s") % {"year": year}
+
+
 def archive_counts(notes: QuerySet[Note]) -> list[dict]:
     """Years, newest first, each with its total and its months' counts (one query)."""
     rows = (
@@ -199,9 +205,11 @@ def archive_counts(notes: QuerySet[Note]) -> list[dict]:
     )
     years: dict[int, dict] = {}
     for year, month, count in sorted(rows, reverse=True):
-        entry = years.setdefault(year, {"year": year, "total": 0, "months": []})
+        entry = years.setdefault(
+            year, {"year": year, "year_name": year_name(year), "total": 0, "months": []}
+        )
         entry["total"] += count
-        entry["months"].append({"month": month, "count": count})
+        entry["months"].append({"month": month, "date": date(year, month, 1), "count": count})
     return list(years.values())
 
 
@@ -224,7 +232,17 @@ class ArchivePeriodView(NoteListView):
         return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(year=self.year, month=self.month, **kwargs)
+        first = date(self.year, self.month or 1, 1)
+        context = super().get_context_data(
+            year=self.year,
+            month=self.month,
+            # "2026年3月" / "March 2026", "2026年" / "2026": the language's own formats.
+            year_name=year_name(self.year),
+            period_name=date_format(first, "YEAR_MONTH_FORMAT")
+            if self.month
+            else year_name(self.year),
+            **kwargs,
+        )
         # The paginator's count, which the page needs anyway (allow_empty=False would ask
         # the database a second time).
         if not context["page_obj"].paginator.count:
@@ -552,7 +570,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     last = Note.objects.published().aggregate(last=Max("updated_at"))["last"]
     items = []
     for section, sitemap_class in SITEMAPS.items():
-        url = base + reverse("notes:sitemap-section", kwargs={"section": section})
+        url = base + reverse("sitemap-section", kwargs={"section": section})
         pages = sitemap_class().paginator.num_pages
         items += [SitemapIndexItem(url, last)]
         items += [SitemapIndexItem(f"{url}?p={page}", last) for page in range(2, pages + 1)]
@@ -568,6 +586,6 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /admin/",
         "Disallow: /preview/",
         "Disallow: /search/",
-        f"Sitemap: {site_url(request)}{reverse('notes:sitemap')}",
+        f"Sitemap: {site_url(request)}{reverse('sitemap')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

@@ -1,14 +1,24 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from notes import views
+from notes.sitemaps import SITEMAPS
 
 admin.site.site_header = f"{settings.SITE_NAME} · editors"
 admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("notes.urls")),
+    # One per site, whatever the language: they list every language's addresses themselves.
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    # Readers' pages: the default language at today's paths, the other under its prefix.
+    *i18n_patterns(path("", include("notes.urls")), prefix_default_language=False),
 ]
 # Development only (a no-op when DEBUG is off); production serves MEDIA_ROOT from the web server.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -7,3 +7,15 @@ def collected_static(django_db_blocker) -> None:
     """Production storage hashes static file names from a manifest; build it once."""
     with django_db_blocker.unblock():
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the site's default language: a request to /en/... activates English
+    for the rest of its thread, as it should in a server, where the next request re-activates."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -123,7 +123,7 @@ class BacklinkTests(WikiLinkTestCase):
 
     def test_target_page_lists_the_linking_note_under_referenced_by(self) -> None:
         response = self.get_target_page()
-        self.assertContains(response, "Referenced by")
+        self.assertContains(response, "引用本文的笔记")
         self.assertEqual(backlink_titles(response), ["Note A"])
 
     def test_backlink_leads_to_the_linking_note(self) -> None:
@@ -152,7 +152,7 @@ class BacklinkTests(WikiLinkTestCase):
         self.assertEqual(wikilinks(note), [(note.get_absolute_url(), "Self reference")])
         response = self.client.get(note.get_absolute_url())
         self.assertEqual(backlink_titles(response), [])
-        self.assertNotContains(response, "Referenced by")
+        self.assertNotContains(response, "引用本文的笔记")
 
     def test_query_count_is_the_same_for_1_and_20_backlinks(self) -> None:
         self.get_target_page()  # fill per-process caches (content types) before counting

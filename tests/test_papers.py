@@ -226,10 +226,10 @@ class CitationCardTests(TestCase):
         self.assertEqual(links(self.cards()[0])[LORA["title"]], "https://arxiv.org/abs/2106.09685")
 
     def test_card_links_to_the_code(self) -> None:
-        self.assertEqual(links(self.cards()[0])["代码 Code"], LORA["code_url"])
+        self.assertEqual(links(self.cards()[0])["代码"], LORA["code_url"])
 
     def test_card_without_code_has_no_code_link(self) -> None:
-        self.assertNotIn("代码 Code", links(self.cards()[1]))
+        self.assertNotIn("代码", links(self.cards()[1]))
 
     def test_bibtex_link_downloads_the_entry(self) -> None:
         href = links(self.cards()[0])["BibTeX"]
@@ -310,7 +310,7 @@ class SamePaperTests(TestCase):
 
     def test_section_has_its_heading(self) -> None:
         html = self.client.get(self.first.get_absolute_url()).content.decode()
-        self.assertIn("Other notes on this paper", html)
+        self.assertIn("同一篇论文的其他笔记", html)
 
     def test_note_on_another_paper_has_no_such_section(self) -> None:
         self.assertEqual(self.related(self.other), [])

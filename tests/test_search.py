@@ -261,7 +261,7 @@ class TierTests(TestCase):
             self.assertEqual(len(last.ids), 2)
             response = self.client.get(SEARCH, {"q": "注意力"})
         self.assertContains(response, "找到超过 5 篇笔记")
-        self.assertContains(response, "Only the first 5 are listed")
+        self.assertContains(response, "只列出最相关的 5 篇")
 
 
 # --- Visibility and staying in step -----------------------------------------------------

@@ -44,17 +44,17 @@ class SeriesTests(TestCase):
     def test_note_shows_its_part_among_visible_parts(self) -> None:
         html = self.client.get(self.i3d.get_absolute_url()).content.decode()
         # The draft is skipped: I3D is part 2 of 3, between TSN and TSM.
-        self.assertIn("Part 2 of 3", html)
-        self.assertIn(f'href="{self.tsn.get_absolute_url()}">‹ 上一篇 Previous part: TSN', html)
-        self.assertIn(f'href="{self.tsm.get_absolute_url()}">下一篇 Next part: TSM', html)
+        self.assertIn("第 2 篇，共 3 篇", html)
+        self.assertIn(f'href="{self.tsn.get_absolute_url()}">‹ 上一篇：TSN', html)
+        self.assertIn(f'href="{self.tsm.get_absolute_url()}">下一篇：TSM', html)
         self.assertNotIn("TRN", html)
 
     def test_first_and_last_parts_have_one_neighbour(self) -> None:
         first = self.client.get(self.tsn.get_absolute_url()).content.decode()
-        self.assertIn("Part 1 of 3", first)
-        self.assertNotIn("Previous part", first)
+        self.assertIn("第 1 篇，共 3 篇", first)
+        self.assertNotIn("上一篇：", first)
         last = self.client.get(self.tsm.get_absolute_url()).content.decode()
-        self.assertNotIn("Next part", last)
+        self.assertNotIn("下一篇：", last)
 
     def test_series_index_counts_published_parts_and_hides_empty_series(self) -> None:
         Series.objects.create(title="Only drafts").notes.add(self.trn)

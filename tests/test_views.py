@@ -15,6 +15,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from notes.models import Note
 from tests.factories import RICH_BODY, draft_and_scheduled, make_category, make_note, make_notes
@@ -73,7 +74,7 @@ def alternate_feeds(response) -> dict[str, str]:
     return {
         link["type"]: link["href"]
         for link in collect(head_of(response)).links
-        if link.get("rel") == "alternate"
+        if link.get("rel") == "alternate" and "type" in link  # not the hreflang alternates
     }
 
 
@@ -116,7 +117,8 @@ class FriendlyNotFoundMixin:
         self.assertIn('<header class="site-header"', html)
         self.assertIn('<nav class="site-nav"', html)
         home = reverse("notes:list")
-        self.assertIn(home, [a["href"] for a in collect(html).anchors if "Back" in a["text"]])
+        back = [a["href"] for a in collect(html).anchors if "返回最新更新" in a["text"]]
+        self.assertIn(home, back)
 
 
 # --- The home page ------------------------------------------------------------------
@@ -159,7 +161,7 @@ class NoteListPageTests(FriendlyNotFoundMixin, TestCase):
             self.assertEqual(anchors[f"#{tag.name}"]["href"], reverse("notes:tag", args=[tag.slug]))
         published = timezone.localtime(self.newest.published_at)
         self.assertInHTML(
-            f'<time datetime="{published.isoformat()}">{published.date().isoformat()}</time>', item
+            f'<time datetime="{published.isoformat()}">{date_format(published)}</time>', item
         )
 
     def test_drafts_and_scheduled_notes_are_never_listed(self) -> None:
@@ -274,7 +276,7 @@ class NoteDetailPageTests(FriendlyNotFoundMixin, TestCase):
         self.assertInHTML(f'<h1 class="note-title">{self.note.title}</h1>', html)
         published = timezone.localtime(self.note.published_at)
         self.assertInHTML(
-            f'<time datetime="{published.isoformat()}">{published.date().isoformat()}</time>', html
+            f'<time datetime="{published.isoformat()}">{date_format(published)}</time>', html
         )
         self.assertInHTML(
             f'<a class="category-label" href="{self.category.get_absolute_url()}">'
