@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
 
-.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font
+.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,10 @@ messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore='.venv/*' --ignore='node_modules/*' \
 	  --ignore='staticfiles/*' --ignore='tests/*' --ignore='bench/*'
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*' --ignore='node_modules/*'
+
+# The README's pictures (docs/screenshots/), from the demo site in headless Chromium.
+screenshots: install browser-deps
+	$(BIN)/python docs/screenshots.py
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -584,3 +585,20 @@ class QueryCountTests(TestCase):
         self.assert_constant_queries(
             self.kept[1].get_absolute_url(), self.DETAIL_QUERIES, lists_notes=False
         )
+
+
+class PageWeightTests(TestCase):
+    def test_a_note_pages_own_css_and_javascript_stay_under_100_kb(self) -> None:
+        """Fonts aside: the stylesheets and scripts a note with math and code loads."""
+        from django.contrib.staticfiles import finders
+
+        note = make_note("Weighed", body="Energy $E=mc^2$.\n\n```python\nx = 1\n```")
+        html = self.client.get(note.get_absolute_url()).content.decode()
+        assets = re.findall(r'(?:href|src)="/static/([^"]+\.(?:css|js))"', html)
+        self.assertGreaterEqual(len(assets), 5)  # site, pygments, math CSS; two scripts
+        # Hashed names (site.1a2b3c.css) come from the same source files.
+        sizes = {
+            name: Path(finders.find(re.sub(r"\.[0-9a-f]{12}\.", ".", name))).stat().st_size
+            for name in assets
+        }
+        self.assertLess(sum(sizes.values()), 100_000, sizes)
