@@ -91,9 +91,9 @@ def test_keyboard_alone_reaches_a_note(live_server, browser, demo) -> None:  # n
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.className")
     assert focused == "skip-link"
-    assert page.evaluate(
-        "getComputedStyle(document.activeElement).left"
-    ) != "-999px", "the skip link stays off screen when focused"
+    assert page.evaluate("getComputedStyle(document.activeElement).left") != "-999px", (
+        "the skip link stays off screen when focused"
+    )
     page.keyboard.press("Enter")
     for _ in range(40):
         page.keyboard.press("Tab")
