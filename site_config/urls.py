@@ -4,11 +4,14 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from notes import views
 from notes.sitemaps import SITEMAPS
 
-admin.site.site_header = f"{settings.SITE_NAME} · editors"
+# Lazy: the admin shows it in the editor's language.
+admin.site.site_header = format_lazy("{} · {}", settings.SITE_NAME, _("editors"))
 admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [

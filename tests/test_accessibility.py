@@ -81,7 +81,8 @@ def test_highlighted_code_meets_wcag_aa_contrast(theme: str) -> None:
 
 def demo_urls() -> list[str]:
     """Every page a reader can reach from the demo: the home page (both pages), search
-    results, every category and tag, and every published note."""
+    results, every category and tag, every published note, the indexes, archives and series,
+    and English pages."""
     public = Note.objects.published()
     categories = Category.objects.filter(notes__in=public).distinct().order_by("slug")
     tags = Tag.objects.filter(note__in=public).distinct().order_by("slug")
@@ -94,6 +95,17 @@ def demo_urls() -> list[str]:
         *(category.get_absolute_url() for category in categories),
         *(reverse("notes:tag", args=[tag.slug]) for tag in tags),
         *(note.get_absolute_url() for note in public),
+        # Indexes, archives, series, and the English interface.
+        "/category/",
+        "/tag/",
+        "/archive/",
+        "/archive/2026/",
+        "/archive/2026/09/",
+        "/series/",
+        "/series/diffusion-basics/",
+        "/en/",
+        "/en/notes/ddpm/",
+        "/en/search/?q=diffusion",
     ]
 
 
