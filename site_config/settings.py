@@ -64,6 +64,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages and feeds compressed for clients that ask (public pages hold no secrets; the
+    # admin's CSRF tokens are masked per request, Django's BREACH mitigation). Below it, an
+    # ETag from each response's content: an unchanged page or feed polled again is a 304.
+    "django.middleware.gzip.GZipMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "notes.middleware.EditorLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
