@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
 
-.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font screenshots
+.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font screenshots bench-deps bench-quick
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -90,8 +90,19 @@ messages: install
 screenshots: install browser-deps
 	$(BIN)/python docs/screenshots.py
 
-bench: install
+# The load benchmark's load generator: Debian's wrk (as root, or through sudo).
+bench-deps:
+	@if ! command -v wrk >/dev/null; then \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
+
+bench: install bench-deps
 	$(BIN)/python bench/run.py
+
+bench-quick: install bench-deps
+	$(BIN)/python bench/run.py --quick --json bench-results.json
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,24 +1,41 @@
-"""Benchmark: page timings and query counts with many notes.
+"""Load benchmark: the site under gunicorn and production settings, driven by wrk.
 
-    .venv/bin/python bench/run.py --notes 2000 [--requests 30]
+    .venv/bin/python bench/run.py --quick [--json FILE]      # 10,000 notes, < 5 minutes
+    .venv/bin/python bench/run.py [--scales 1000,10000,100000] [--databases sqlite,postgres]
 
-Uses a throwaway SQLite file unless DATABASE_URL is set (then that database is filled: point
-it at an empty, disposable one). Kept out of `make test` on purpose: speed goals live here.
+For each database and scale: a throwaway database (a temporary SQLite file; on PostgreSQL a
+database created and dropped here) filled in bulk with realistic notes, then gunicorn (2 sync
+workers, production settings, static files from WhiteNoise) on loopback, and for each page
+`wrk` (Debian's package: `make bench-deps`) for a few seconds: requests per second, p50 and p99
+latency, bytes on the wire (gzip, as browsers ask), and a second run answering `If-None-Match`
+(304). Queries per request are counted in-process with the cache off. `/_hello/` is a bare
+Django view returning a body of the home page's size in the same server: every page is also a
+ratio to it. Kept out of `make test`: speed goals live here.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
-import statistics
+import re
+import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PAGES = ["home", "deep", "detail", "category", "tag", "archive", "series", "feed",
+         "search_zh", "search_en", "sitemap"]  # fmt: skip
 
 
 def configure() -> None:
@@ -38,7 +55,7 @@ def fill(count: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
-    from notes.models import Category, Note
+    from notes.models import Category, Note, Series
     from notes.plaintext import make_excerpt
     from notes.rendering import render_markdown
 
@@ -47,6 +64,10 @@ def fill(count: int) -> None:
         for name in ("Large Model", "Generative Model", "3D Model", "Reinforcement Learning")
     ]
     tags = [Tag.objects.get_or_create(name=f"标签{i}", slug=f"标签{i}")[0] for i in range(40)]
+    # Reading paths of ten parts each, over the newest notes.
+    series = [
+        Series.objects.get_or_create(title=f"系列 {i}", slug=f"series-{i}")[0] for i in range(20)
+    ]
     body = (Path(ROOT) / "demo" / "notes" / "lora.md").read_text(encoding="utf-8")
     body = body.split("---", 2)[2]
     # Rendered once and reused: the benchmark measures pages, not the save-time pipeline.
@@ -64,6 +85,8 @@ def fill(count: int) -> None:
             excerpt=excerpt,
             status=Note.Status.DRAFT if i % 50 == 0 else Note.Status.PUBLISHED,
             published_at=now - timezone.timedelta(minutes=i),
+            series=series[i // 10] if i < 10 * len(series) else None,
+            series_position=i % 10 + 1 if i < 10 * len(series) else None,
         )
         for i in range(count)
     ]
@@ -109,63 +132,273 @@ def index(notes) -> None:
     SearchDocument.objects.bulk_create(rows)
 
 
-def measure(paths: list[str], requests: int) -> None:
+def page_paths(count: int) -> dict[str, str]:
+    """The pages measured, as paths of the filled database."""
+    from notes.models import Note, Series
+
+    public = Note.objects.published()
+    middle = public.order_by("-published_at")[count // 2]
+    last_page = (public.count() + 19) // 20
+    year = middle.published_at.year
+    series = Series.objects.first()
+    return {
+        "home": "/",
+        "deep": f"/?page={last_page}",
+        "detail": middle.get_absolute_url(),
+        "category": "/category/large-model/",
+        "tag": "/tag/标签1/",
+        "archive": f"/archive/{year}/",
+        "series": series.get_absolute_url() if series else "/series/",
+        "feed": "/feed/",
+        "search_zh": "/search/?q=低秩",
+        "search_en": "/search/?q=lora",
+        "sitemap": "/sitemap.xml",
+    }
+
+
+def count_queries(paths: dict[str, str]) -> dict[str, int]:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
-    setup_test_environment()
-    client = Client()
-    print(f"{'page':45} {'status':>6} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
-    for path in paths:
-        timings = []
-        for _ in range(requests):
-            with CaptureQueriesContext(connection) as queries:
-                start = time.perf_counter()
-                response = client.get(path)
-                timings.append((time.perf_counter() - start) * 1000)
-        timings.sort()
-        p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-        print(
-            f"{path:45} {response.status_code:>6} {len(queries):>7} "
-            f"{statistics.median(timings):>10.1f} {p95:>8.1f}"
-        )
+    client = Client(HTTP_HOST="127.0.0.1")
+    counts = {}
+    for name, path in paths.items():
+        client.get(path)  # warm the process (imports, content types), as a server would be
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:  # 304 arrives as an "error"
+        return error.code, dict(error.headers), error.read()
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    for name, value in headers.items():
+        command[1:1] = ["-H", f"{name}: {value}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M))
+
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+        return float(number) * _UNITS[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": ms(latency["50"]),
+        "p99_ms": ms(latency["99"]),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def serve_and_load(paths: dict[str, str], seconds: int, connections: int) -> dict[str, dict]:
+    """gunicorn with 2 sync workers and production settings; wrk on every page."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # /_hello/ answers with the home page's own bytes: the same size, the same compression.
+    hello_file = Path(tempfile.mkdtemp(prefix="bench-hello-")) / "home.html"
+    hello_file.write_bytes(fetch_local_home())
+    env = {**os.environ, "BENCH_HELLO_FILE": str(hello_file), "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "bench.wsgi", "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT)],
+        env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                fetch(base + "/_hello/", {})
+                break
+            except OSError:
+                time.sleep(0.2)
+        gzip = {"Accept-Encoding": "gzip"}
+        results = {}
+        for name, path in {"hello": "/_hello/", **paths}.items():
+            url = base + urllib.parse.quote(path, safe="/?=&")
+            status, headers, body = fetch(url, gzip)
+            assert status == 200, (name, status)
+            cold = wrk(url, seconds, connections, gzip)
+            cold["bytes"] = len(body)
+            results[name] = cold
+            if "ETag" in headers:
+                again = wrk(url, seconds, connections, {**gzip, "If-None-Match": headers["ETag"]})
+                again["bytes"] = len(fetch(url, {**gzip, "If-None-Match": headers["ETag"]})[2])
+                results[f"{name}_304"] = again
+            print(f"  {name:10} {cold['rps']:8.0f} req/s  p50 {cold['p50_ms']:7.1f} ms  "
+                  f"p99 {cold['p99_ms']:7.1f} ms  {cold['bytes']:>7} B", flush=True)  # fmt: skip
+        return results
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def fetch_local_home() -> bytes:
+    from django.test import Client
+
+    return Client(HTTP_HOST="127.0.0.1").get("/", HTTP_ACCEPT_ENCODING="identity").content
+
+
+def run_one(args: argparse.Namespace) -> None:
+    """In a child process: one database, one scale."""
+    os.environ["DATABASE_URL"] = args.database_url
+    configure()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    began = time.perf_counter()
+    fill(args.notes)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    filled = time.perf_counter() - began
+    paths = page_paths(args.notes)
+    queries = count_queries(paths)
+    connection.close()
+    results = serve_and_load(paths, args.seconds, args.connections)
+    Path(args.out).write_text(
+        json.dumps({"fill_seconds": filled, "queries": queries, "pages": results, "paths": paths})
+    )
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(PG_SERVER + "/postgres", connect_timeout=2).close()
+        return True
+    except Exception:
+        return False
+
+
+def run_case(database: str, notes: int, seconds: int, connections: int) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="bench-"))
+    name = f"bench_load_{notes}"
+    if database == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        url = f"{PG_SERVER}/{name}"
+    else:
+        url = f"sqlite:///{folder / 'bench.sqlite3'}"
+    out = folder / "result.json"
+    print(f"{database}, {notes} notes:", flush=True)
+    try:
+        subprocess.run(
+            [sys.executable, __file__, "--one", "--database-url", url, "--notes", str(notes),
+             "--seconds", str(seconds), "--connections", str(connections), "--out", str(out)],
+            check=True,
+        )  # fmt: skip
+        return json.loads(out.read_text())
+    finally:
+        if database == "postgres":
+            import psycopg
+
+            with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def ratios(result: dict) -> dict[str, float | None]:
+    pages, hello = result["pages"], result["pages"]["hello"]["rps"]
+
+    def ratio(name: str) -> float | None:
+        return round(pages[name]["rps"] / hello, 3) if name in pages else None
+
+    return {
+        "home/hello": ratio("home"),
+        "detail/hello": ratio("detail"),
+        "feed/hello": ratio("feed"),
+        # No page cache yet (issue 9): reported as null until there is one.
+        "home_cached/hello": None,
+        "home_304/hello": ratio("home_304"),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--notes", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--quick", action="store_true", help="10,000 notes, one database")
+    parser.add_argument("--scales", default="1000,10000,100000")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per page")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--json", help="write the results here")
+    # A child process's own arguments.
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    parser.add_argument("--notes", type=int, default=10_000, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    configure()
-    from django.core.management import call_command
+    if args.one:
+        run_one(args)
+        return
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: run `make bench-deps` (Debian's wrk package).")
+    if args.quick:
+        databases = ["postgres" if postgres_reachable() else "sqlite"]
+        scales, seconds = [10_000], min(args.seconds, 3)
+    else:
+        databases = args.databases.split(",")
+        scales, seconds = [int(n) for n in args.scales.split(",")], args.seconds
+    runs = {}
+    for database in databases:
+        for notes in scales:
+            runs[f"{database}/{notes}"] = run_case(database, notes, seconds, args.connections)
+    report(runs)
+    if args.json:
+        first = next(iter(runs.values()))
+        Path(args.json).write_text(
+            json.dumps(
+                {"ratios": ratios(first), "queries": first["queries"], "runs": runs}, indent=2
+            )
+        )
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    start = time.perf_counter()
-    fill(args.notes)
-    print(
-        f"filled {args.notes} notes in {time.perf_counter() - start:.1f}s "
-        f"({os.environ['DATABASE_URL'].split('@')[-1]})"
-    )
-    from notes.models import Note
 
-    middle = Note.objects.published().order_by("-published_at")[args.notes // 2]
-    last_page = (Note.objects.published().count() + 19) // 20
-    measure(
-        [
-            "/",
-            "/?page=2",
-            f"/?page={last_page}",
-            "/category/large-model/",
-            "/tag/标签1/",
-            middle.get_absolute_url(),
-            "/feed/",
-            "/feed/atom/",
-            "/search/?q=低秩",
-        ],
-        args.requests,
-    )
+def report(runs: dict[str, dict]) -> None:
+    for key, result in runs.items():
+        hello = result["pages"]["hello"]["rps"]
+        print(f"\n{key} (fill {result['fill_seconds']:.0f} s)")
+        print(f"{'page':14} {'req/s':>8} {'/hello':>7} {'p50 ms':>8} {'p99 ms':>8} "
+              f"{'bytes':>8} {'queries':>7}")  # fmt: skip
+        for name, page in result["pages"].items():
+            base = name.removesuffix("_304")
+            queries = result["queries"].get(base, "") if name == base else ""
+            timing = f"{page['p50_ms']:8.1f} {page['p99_ms']:8.1f}"
+            print(f"{name:14} {page['rps']:8.0f} {page['rps'] / hello:7.3f} {timing} "
+                  f"{page['bytes']:8} {queries:>7}")  # fmt: skip
+    scales = sorted({int(key.split("/")[1]) for key in runs})
+    if len(scales) > 1:
+        print("\np50 growth from the smallest to the largest scale:")
+        for database in sorted({key.split("/")[0] for key in runs}):
+            small, large = runs[f"{database}/{scales[0]}"], runs[f"{database}/{scales[-1]}"]
+            growth = {
+                name: round(large["pages"][name]["p50_ms"] / small["pages"][name]["p50_ms"], 2)
+                for name in PAGES
+                if name in small["pages"] and name in large["pages"]
+            }
+            print(f"  {database}: {growth}")
 
 
 if __name__ == "__main__":
