@@ -26,6 +26,8 @@ class SiteSitemap(Sitemap):
     i18n = True
     alternates = True
     x_default = True
+    # The protocol allows 50,000 addresses a file; each item is listed once per language.
+    limit = 50_000 // len(settings.LANGUAGES)
 
     def get_protocol(self, protocol: str | None = None) -> str:
         if settings.SITE_URL:
@@ -44,6 +46,12 @@ class SiteSitemap(Sitemap):
         # One aggregate, not a walk through every item (Django's default).
         return Note.objects.published().aggregate(last=Max("updated_at"))["last"]
 
+    def page_count(self) -> int:
+        """How many pages of ``limit`` (50,000) addresses the index lists for this section.
+        Categories, tags, series and archive months stay far below one page; counting their
+        annotated rows on every request would cost more than the index itself."""
+        return 1
+
 
 def _visible() -> Q:
     return Q(notes__in=Note.objects.published().values("pk"))
@@ -57,6 +65,9 @@ class NoteSitemap(SiteSitemap):
 
     def lastmod(self, item: Note) -> datetime:
         return item.updated_at
+
+    def page_count(self) -> int:
+        return max(1, -(-Note.objects.published().count() // self.limit))
 
 
 class CategorySitemap(SiteSitemap):

@@ -571,7 +571,7 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     items = []
     for section, sitemap_class in SITEMAPS.items():
         url = base + reverse("sitemap-section", kwargs={"section": section})
-        pages = sitemap_class().paginator.num_pages
+        pages = sitemap_class().page_count()
         items += [SitemapIndexItem(url, last)]
         items += [SitemapIndexItem(f"{url}?p={page}", last) for page in range(2, pages + 1)]
     return TemplateResponse(

@@ -144,3 +144,21 @@ class StructuredDataTests(TestCase):
         self.assertEqual(soup.find("meta", property="og:title")["content"], HOSTILE)
         inline = [tag for tag in soup.find_all("script") if not tag.get("src")]
         self.assertEqual([tag["type"] for tag in inline], ["application/ld+json"] * 2)
+
+
+@override_settings(SITE_URL="https://notes.example.org")
+class SitemapPagingTests(TestCase):
+    def test_index_lists_every_page_of_the_notes_section_and_stays_cheap(self) -> None:
+        """The protocol's 50,000 addresses per file count every language's address."""
+        from unittest import mock
+
+        for index in range(5):
+            make_note(f"Paged {index}", slug=f"paged-{index}")
+        with mock.patch("notes.sitemaps.SiteSitemap.limit", 2):
+            with self.assertNumQueries(2):  # the newest change, the number of notes
+                index = self.client.get("/sitemap.xml").content.decode()
+            self.assertIn("sitemap-notes.xml?p=3", index)
+            self.assertNotIn("sitemap-notes.xml?p=4", index)
+            page = ElementTree.fromstring(self.client.get("/sitemap-notes.xml?p=3").content)
+        # One note on the last page, listed in both languages.
+        self.assertEqual(len(page.findall("s:url", NS)), 2)
