@@ -136,11 +136,14 @@ class _Search:
             only = tier != Tier.TITLE
             if found <= RESULT_WINDOW and not skip:
                 count = found  # few matches in all: every tier has few
-            elif tier == Tier.BODY and (found <= RESULT_WINDOW or before < found // 2):
-                # The tiers share out the matches, so the body's are what the others left
-                # (exactly, or most of them): the costliest count, unpacking body vectors, is
-                # not needed.
+            elif tier == Tier.BODY and found <= RESULT_WINDOW:
+                # The tiers share out the matches, so the body's are what the others left:
+                # the costliest count, unpacking body vectors, is not needed.
                 count = found - before
+            elif tier == Tier.BODY and before < found // 2:
+                # More than the window in all and most of them in the body: more than the
+                # count can say (it stopped at the window), so walk the dates.
+                count = RESULT_WINDOW + 1
             else:
                 count = self.count(tier, only)
             before += count
