@@ -55,6 +55,8 @@ def fill(count: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
+    from notes.fragments import render_cards
+    from notes.math.markup import inline_styles
     from notes.models import Category, Note, Series
     from notes.plaintext import make_excerpt
     from notes.rendering import render_markdown
@@ -73,6 +75,7 @@ def fill(count: int) -> None:
     # Rendered once and reused: the benchmark measures pages, not the save-time pipeline.
     html = render_markdown(body).html
     excerpt = make_excerpt(html)
+    feed_html = inline_styles(html)
     now = timezone.now()
     rng = random.Random(7)
     notes = [
@@ -82,6 +85,7 @@ def fill(count: int) -> None:
             category=categories[i % len(categories)],
             body=body,
             body_html=html,
+            feed_html=feed_html,
             excerpt=excerpt,
             status=Note.Status.DRAFT if i % 50 == 0 else Note.Status.PUBLISHED,
             published_at=now - timezone.timedelta(minutes=i),
@@ -94,14 +98,17 @@ def fill(count: int) -> None:
     from django.contrib.contenttypes.models import ContentType
 
     note_type = ContentType.objects.get_for_model(Note)
-    TaggedItem.objects.bulk_create(
-        [
-            TaggedItem(tag=tag, content_type=note_type, object_id=note.pk)
-            for note in created
-            for tag in rng.sample(tags, 3)
-        ],
-        batch_size=2000,
-    )
+    items = []
+    for note in created:
+        chosen = sorted(rng.sample(tags, 3), key=lambda tag: tag.name)
+        note.tag_data = [[tag.name, tag.slug] for tag in chosen]
+        items += [TaggedItem(tag=tag, content_type=note_type, object_id=note.pk) for tag in chosen]
+    TaggedItem.objects.bulk_create(items, batch_size=2000)
+    # What a save stores besides the body (Note.refresh_derived): each note's cards in both
+    # languages and its tags as shown.
+    for note in created:
+        note.cards = render_cards(note, category=note.category, tags=note.tag_data, papers=[])
+    Note.objects.bulk_update(created, ["cards", "tag_data"], batch_size=1000)
     index(created)
 
 
@@ -136,8 +143,15 @@ def page_paths(count: int) -> dict[str, str]:
     """The pages measured, as paths of the filled database."""
     from notes.models import Note, Series
 
+    from notes import related
+
     public = Note.objects.published()
     middle = public.order_by("-published_at")[count // 2]
+    # Its related-note candidates, as its last save would have stored them.
+    tag_ids = list(middle.tags.values_list("pk", flat=True))
+    Note.objects.filter(pk=middle.pk).update(
+        related_data=related.tag_candidates(middle.pk, tag_ids)
+    )
     last_page = (public.count() + 19) // 20
     year = middle.published_at.year
     series = Series.objects.first()

@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from django.urls import reverse, translate_url
 from django.utils.translation import get_language, gettext
 
+from notes import state
 from notes.models import Category
 from notes.seo import absolute
 from notes.views import feed_links
@@ -13,12 +14,13 @@ from notes.views import feed_links
 def site(request: HttpRequest) -> dict:
     """Site name and the category navigation, on every page.
 
-    The categories are a lazy QuerySet: it runs one query only when a template shows it.
+    The categories come from the site state (notes.state), read only when a template shows
+    them: the admin's pages never ask for it.
     """
     return {
         "site_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
-        "nav_categories": Category.objects.only("name", "slug"),
+        "nav_categories": lambda: navigation(request),
         # Site-wide feeds; list views replace these with their own category or tag feeds.
         "feeds": feed_links(settings.SITE_NAME, reverse("notes:feed"), reverse("notes:feed-atom")),
         "canonical_url": canonical_url(request),
@@ -26,6 +28,13 @@ def site(request: HttpRequest) -> dict:
         "language_alternates": language_alternates(request),
         "reader_messages": reader_messages(),
     }
+
+
+def navigation(request: HttpRequest) -> list[Category]:
+    return [
+        Category(pk=pk, name=name, slug=slug)
+        for pk, name, slug in state.current(request).navigation
+    ]
 
 
 def reader_messages() -> str:

@@ -16,10 +16,12 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from taggit.models import Tag
 
-from notes import search
-from notes.math.markup import inline_styles
+from notes import search, state
 from notes.models import Category, Note, Series
 
+# What a feed never reads of a note.
+FEED_UNREAD = ("body", "body_html", "cards", "toc_html", "render_warnings", "extra_front_matter",
+               "related_data", "paper_data")  # fmt: skip
 # Root-relative links and images (/notes/..., /media/...) mean nothing inside a feed reader.
 _ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
 
@@ -82,7 +84,7 @@ class LatestNotesFeed(Feed):
         return list(
             self.notes(obj)
             .select_related("category", "author")
-            .prefetch_related("tags")[: settings.FEED_ITEMS]
+            .defer(*FEED_UNREAD)[: settings.FEED_ITEMS]
         )
 
     def item_title(self, item: Note) -> str:
@@ -101,11 +103,12 @@ class LatestNotesFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_categories(self, item: Note) -> list[str]:
-        return [item.category.name, *(tag.name for tag in item.tags.all())]
+        return [item.category.name, *(name for name, _slug in item.tag_data)]
 
     def item_extra_kwargs(self, item: Note) -> dict:
-        # Feed readers have no math.css: math's layout classes travel as inline styles.
-        return {"content": inline_styles(item.body_html), "lang": item.lang}
+        # Feed readers have no math.css: math's layout classes travel as inline styles, written
+        # on save (Note.feed_html).
+        return {"content": item.feed_html, "lang": item.lang}
 
 
 class LatestNotesAtomFeed(LatestNotesFeed):
@@ -139,9 +142,11 @@ class CategoryAtomFeed(CategoryFeed):
 
 class TagFeed(LatestNotesFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
-        tag = get_object_or_404(Tag, slug=slug)
+        state.current(request)  # renews the tags' counts first, should they be due
+        tag = get_object_or_404(Tag.objects.select_related("public_count"), slug=slug)
         # Same rule as the tag page: a tag no reader can see has no feed either.
-        if not Note.objects.published().filter(tags=tag).exists():
+        counted = getattr(tag, "public_count", None)
+        if not counted or not counted.notes:
             raise Http404("No published note has this tag.")
         return tag
 
@@ -189,9 +194,7 @@ class SearchFeed(LatestNotesFeed):
             obj, Note.objects.published(), order="newest", offset=0, limit=settings.FEED_ITEMS
         )
         by_id = (
-            Note.objects.select_related("category", "author")
-            .prefetch_related("tags")
-            .in_bulk(found.ids)
+            Note.objects.select_related("category", "author").defer(*FEED_UNREAD).in_bulk(found.ids)
         )
         return [by_id[pk] for pk in found.ids]
 

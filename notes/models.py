@@ -16,8 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
+from notes import fragments, related, state
 from notes.figures import figure_upload_to, validate_figure
 from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_targets, wiki_key
+from notes.math.markup import inline_styles
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors, to_bibtex
 from notes.plaintext import make_excerpt, plain_text, truncate_text
 from notes.rendering import RenderResult, normalize_source, render_markdown
@@ -234,6 +236,29 @@ class Note(models.Model):
         editable=False,
         help_text="Front-matter keys the importer does not know yet, kept for export.",
     )
+    feed_html = models.TextField(
+        editable=False,
+        default="",
+        help_text="body_html with math's layout written inline, as feeds carry it.",
+    )
+    # Written on save (notes.fragments) from the note and its category, tags and papers, so
+    # pages read them instead of querying and rendering per request.
+    cards = models.JSONField(
+        editable=False,
+        default=dict,
+        help_text="The note's list item in each interface language, and the build it is of.",
+    )
+    tag_data = models.JSONField(
+        editable=False, default=list, help_text="The note's tags as [name, slug] pairs."
+    )
+    paper_data = models.JSONField(
+        editable=False, default=list, help_text="The note's papers' fields, in their order."
+    )
+    related_data = models.JSONField(
+        editable=False,
+        default=list,
+        help_text="[note id, score] of the notes sharing its tags, best first (notes.related).",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -242,7 +267,7 @@ class Note(models.Model):
     # Derived from the body at save time; pages and feeds only ever read them.
     RENDERED_FIELDS = (
         "body_html", "excerpt", "render_warnings", "toc_html", "reading_minutes", "title_key",
-        "lang", "has_math",
+        "lang", "has_math", "feed_html",
     )  # fmt: skip
 
     class Meta:
@@ -285,7 +310,7 @@ class Note(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.remember_old_names(before)
-            self.update_search_document()
+            self.refresh_derived()
         self.store_links(result)
         if before is None or before != {"slug": self.slug, "title_key": self.title_key}:
             # New or renamed: notes whose [[links]] name the old or new title/slug re-render,
@@ -321,6 +346,7 @@ class Note(models.Model):
         self.reading_minutes = result.reading_minutes
         self.lang = self.language or result.language
         self.has_math = result.has_math
+        self.feed_html = inline_styles(result.html)
         self.excerpt = (
             truncate_text(self.summary)
             if self.summary
@@ -334,12 +360,14 @@ class Note(models.Model):
         Note.objects.filter(pk=self.pk).update(
             **{name: getattr(self, name) for name in self.RENDERED_FIELDS}
         )
-        self.update_search_document()
+        self.refresh_derived()
         self.store_links(result)
 
-    def update_search_document(self) -> None:
-        """Write this note's search tokens. Visibility is not stored: search filters by
-        ``Note.objects.published()`` when it runs."""
+    def refresh_derived(self) -> None:
+        """Write what pages and search keep of this note and its category, tags and papers:
+        its search tokens, its cards in each language (notes.fragments), its tags and papers
+        as shown, and its related-note candidates. Visibility is not stored: pages filter by
+        ``Note.objects.published()`` when they run."""
         tags = list(Tag.objects.filter(note=self.pk).prefetch_related("aliases"))
         papers = list(Paper.objects.filter(note=self.pk))
         category = Category.objects.filter(pk=self.category_id).first()
@@ -348,6 +376,43 @@ class Note(models.Model):
             note_id=self.pk,
             defaults={field: getattr(document, field) for field in SearchDocument.WRITTEN},
         )
+        self.tag_data = sorted(
+            ([tag.name, tag.slug] for tag in tags), key=lambda t: t[0].casefold()
+        )
+        self.paper_data = [fragments.paper_fields(paper) for paper in papers]
+        self.cards = fragments.render_cards(
+            self, category=category, tags=self.tag_data, papers=self.paper_data
+        )
+        previous = self.related_data
+        self.related_data = related.tag_candidates(self.pk, [tag.pk for tag in tags])
+        Note.objects.filter(pk=self.pk).update(
+            cards=self.cards,
+            tag_data=self.tag_data,
+            paper_data=self.paper_data,
+            related_data=self.related_data,
+        )
+        related.update_reverse(self.pk, previous, self.related_data)
+        state.changed()
+
+    def refresh_card(self) -> None:
+        """Only the cards, from what the note already stores (a deploy changed the build)."""
+        self.cards = fragments.render_cards(
+            self, category=self.category, tags=self.tag_data, papers=self.paper_data
+        )
+        Note.objects.filter(pk=self.pk).update(cards=self.cards)
+
+    @property
+    def card(self):
+        return fragments.card_html(self)
+
+    @property
+    def tag_links(self) -> list[dict[str, str]]:
+        return [{"name": name, "slug": slug} for name, slug in self.tag_data]
+
+    @property
+    def paper_list(self) -> list[Paper]:
+        """The note's papers from what it stores (no query): for its page and its JSON-LD."""
+        return [Paper(note=self, **fields) for fields in self.paper_data]
 
     def build_search_document(
         self,
@@ -483,13 +548,15 @@ class Note(models.Model):
         return timezone.localdate(self.updated_at) > timezone.localdate(self.published_at)
 
     def neighbours_filter(self, *, newer: bool) -> Q:
-        """Notes after (or before) this one in the reading order (-published_at, -id)."""
+        """Notes after (or before) this one in the reading order (-published_at, -id). The
+        plain range on published_at lets the database start its index walk at this note
+        rather than at either end."""
         if newer:
-            return Q(published_at__gt=self.published_at) | Q(
-                published_at=self.published_at, id__gt=self.id
+            return Q(published_at__gte=self.published_at) & (
+                Q(published_at__gt=self.published_at) | Q(id__gt=self.id)
             )
-        return Q(published_at__lt=self.published_at) | Q(
-            published_at=self.published_at, id__lt=self.id
+        return Q(published_at__lte=self.published_at) & (
+            Q(published_at__lt=self.published_at) | Q(id__lt=self.id)
         )
 
 
@@ -712,7 +779,7 @@ def _unmark_deleting(sender, instance: Note, **kwargs) -> None:
 
 def update_search_documents(notes: models.QuerySet[Note]) -> None:
     for note in notes.exclude(pk__in=_deleting):
-        note.update_search_document()
+        note.refresh_derived()
 
 
 @receiver([post_save, post_delete], sender=TaggedItem)
@@ -742,3 +809,60 @@ def index_after_category_rename(sender, instance: Category, created: bool, **kwa
 @receiver([post_save, post_delete], sender=Paper)
 def index_after_paper_change(sender, instance: Paper, **kwargs) -> None:
     update_search_documents(Note.objects.filter(pk=instance.note_id))
+
+
+class SiteState(models.Model):
+    """One row: what every public page needs to know about the whole site, kept on save so a
+    page never counts or lists the whole site itself (notes.state reads and renews it)."""
+
+    version = models.PositiveBigIntegerField(
+        default=1,
+        help_text="Raised by every change readers could see; ETags and cached pages carry it.",
+    )
+    changed_at = models.DateTimeField(
+        default=timezone.now, help_text="When readers last saw something change."
+    )
+    counted_version = models.PositiveBigIntegerField(
+        default=0, help_text="The version the navigation and counts below were made for."
+    )
+    next_publish_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the next scheduled note goes live: the version is raised then.",
+    )
+    navigation = models.JSONField(
+        default=list, help_text="The categories as the header lists them: [id, name, slug]."
+    )
+    counts = models.JSONField(
+        default=dict,
+        help_text="Published notes: in all, per category, per series and per month.",
+    )
+
+    def __str__(self) -> str:
+        return f"Site state, version {self.version}"
+
+
+class TagCount(models.Model):
+    """How many published notes a tag has, renewed with the site state (tags can be many, so
+    they are not in its JSON)."""
+
+    tag = models.OneToOneField(
+        Tag, on_delete=models.CASCADE, primary_key=True, related_name="public_count"
+    )
+    notes = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.tag}: {self.notes}"
+
+
+@receiver([post_save, post_delete], sender=Note)
+@receiver([post_save, post_delete], sender=Category)
+@receiver([post_save, post_delete], sender=Series)
+@receiver([post_save, post_delete], sender=Paper)
+@receiver([post_save, post_delete], sender=Figure)
+@receiver([post_save, post_delete], sender=Tag)
+@receiver([post_save, post_delete], sender=TagAlias)
+@receiver([post_save, post_delete], sender=OldName)
+def site_changed(sender, **kwargs) -> None:
+    """Anything a page shows changed: every page's version moves on (notes.state)."""
+    state.changed()

@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import math
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, FloatField, Q, Sum, Value, When
+from django.db.models import Case, Count, FloatField, Sum, Value, When
 from taggit.models import TaggedItem
-
-from notes.models import Note
 
 LIMIT = 5
 # How much each kind of evidence weighs: a link or a shared paper outweighs a rare tag.
 LINK, PAPER, CATEGORY = 2.0, 3.0, 0.5
-CANDIDATES = 30  # the best tag matches considered, before the other evidence is added
-# Tag evidence is looked for among this many newest notes: the cost stays the same at 100,000
-# notes (a common tag would otherwise be scanned whole on every page view).
+CANDIDATES = 30  # the best tag matches kept per note, before the other evidence is added
+# Tag evidence is looked for among this many newest notes: the cost of a save stays the same
+# at 100,000 notes (a common tag would otherwise be scanned whole).
 RECENT = 5000
+
+
+def _note_model():
+    # notes.models stores what this module computes; it is looked up, not imported, so the
+    # import direction stays one way.
+    return apps.get_model("notes", "Note")
 
 
 def tag_weights(tag_ids: list[int], recent) -> dict[int, float]:
     """1 / log2(1 + recent notes with the tag): on two notes it counts 0.63, on 100 notes 0.15."""
     counts = (
         TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Note),
+            content_type=ContentType.objects.get_for_model(_note_model()),
             tag_id__in=tag_ids,
             object_id__in=recent,
         )
@@ -38,51 +43,86 @@ def tag_weights(tag_ids: list[int], recent) -> dict[int, float]:
     return {tag_id: 1 / math.log2(1 + n) for tag_id, n in counts}
 
 
-def related_notes(
-    note: Note, *, tag_ids: list[int], linked: list[Note], same_paper: list[Note]
-) -> list[Note]:
-    """Up to LIMIT published notes, best first; ``linked`` (either way) and ``same_paper`` are
-    the published notes the page already has."""
-    published = Note.objects.published()
-    scores: dict[int, float] = {}
-    recent = published.order_by("-published_at", "-id").values("pk")[:RECENT]
-    weights = tag_weights(tag_ids, recent) if tag_ids else {}
-    if weights:
-        score = Sum(
-            Case(
-                *(When(tag_id=tag, then=Value(weight)) for tag, weight in weights.items()),
-                output_field=FloatField(),
-            )
-        )
-        rows = (
-            TaggedItem.objects.filter(
-                content_type=ContentType.objects.get_for_model(Note),
-                tag_id__in=weights,
-                object_id__in=recent,
-            )
-            .exclude(object_id=note.pk)
-            .values_list("object_id")
-            .annotate(score=score)
-            .order_by("-score", "-object_id")[:CANDIDATES]
-        )
-        scores.update(rows)
-    for other in linked:
-        scores[other.pk] = scores.get(other.pk, 0.0) + LINK
-    for other in same_paper:
-        scores[other.pk] = scores.get(other.pk, 0.0) + PAPER
-    scores.pop(note.pk, None)
-    # One query for the scored notes and, should the evidence be thin, the newest notes of
-    # the same category, which fill the list.
-    newest_in_category = (
-        published.filter(category_id=note.category_id).exclude(pk=note.pk).values("pk")[:LIMIT]
+def tag_candidates(pk: int, tag_ids: list[int]) -> list[list]:
+    """The notes sharing the most (and the rarest) tags with note ``pk``: [[id, score], ...],
+    best first, computed on save (two queries) and stored in ``Note.related_data``. Drafts are
+    left out; scheduled notes are kept, and pages show only what is public when they run."""
+    if not tag_ids:
+        return []
+    Note = _note_model()
+    recent = (
+        Note.objects.filter(status=Note.Status.PUBLISHED)
+        .order_by("-published_at", "-id")
+        .values("pk")[:RECENT]
     )
-    candidates = list(
-        published.filter(Q(pk__in=list(scores)) | Q(pk__in=newest_in_category)).only(
-            "title", "slug", "category_id", "published_at", "lang"
+    weights = tag_weights(tag_ids, recent)
+    if not weights:
+        return []
+    score = Sum(
+        Case(
+            *(When(tag_id=tag, then=Value(weight)) for tag, weight in weights.items()),
+            output_field=FloatField(),
         )
     )
+    rows = (
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Note),
+            tag_id__in=weights,
+            object_id__in=recent,
+        )
+        .exclude(object_id=pk)
+        .values_list("object_id")
+        .annotate(score=score)
+        .order_by("-score", "-object_id")[:CANDIDATES]
+    )
+    return [[other, round(value, 4)] for other, value in rows]
+
+
+def update_reverse(pk: int, previous: list[list], current: list[list]) -> None:
+    """Shared tags go both ways: note ``pk`` enters (or leaves) the candidates of the notes it
+    now shares tags with (or no longer does), so an older note's page lists a newer related
+    note without being saved again. Two queries, whatever the number of notes."""
+    Note = _note_model()
+    scores = {other: value for other, value in current}
+    touched = set(scores) | {other for other, _ in previous}
+    if not touched:
+        return
+    changed = []
+    for other in Note.objects.filter(pk__in=touched).only("related_data"):
+        entries = [entry for entry in other.related_data if entry[0] != pk]
+        if pk in scores:
+            entries.append([pk, scores[pk]])
+        entries.sort(key=lambda entry: (-entry[1], -entry[0]))
+        entries = entries[:CANDIDATES]
+        if entries != other.related_data:
+            other.related_data = entries
+            changed.append(other)
+    if changed:
+        Note.objects.bulk_update(changed, ["related_data"], batch_size=500)
+
+
+def pick(note, candidates: list, *, linked: set[int], same_paper: set[int]) -> list:
+    """Up to LIMIT of ``candidates`` (published notes fetched with the page: the stored tag
+    candidates, linked notes, notes on the same paper and the newest of the category), best
+    first."""
+    tag_scores = {other: value for other, value in note.related_data}
+    in_category = sorted(
+        (other for other in candidates if other.category_id == note.category_id),
+        key=lambda other: (other.published_at, other.pk),
+        reverse=True,
+    )[:LIMIT]
+    fill = {other.pk for other in in_category}
+    scored = []
     for other in candidates:
-        same_category = CATEGORY if other.category_id == note.category_id else 0.0
-        other.related_score = scores.get(other.pk, 0.0) + same_category
-    candidates.sort(key=lambda other: (-other.related_score, -other.published_at.timestamp()))
-    return candidates[:LIMIT]
+        if other.pk == note.pk:
+            continue
+        score = tag_scores.get(other.pk, 0.0)
+        score += LINK if other.pk in linked else 0.0
+        score += PAPER if other.pk in same_paper else 0.0
+        if not score and other.pk not in fill:
+            continue
+        score += CATEGORY if other.category_id == note.category_id else 0.0
+        other.related_score = score
+        scored.append(other)
+    scored.sort(key=lambda other: (-other.related_score, -other.published_at.timestamp()))
+    return scored[:LIMIT]

@@ -97,7 +97,8 @@ def note_json_ld(
     else:
         posting["author"] = {"@type": "Organization", "name": settings.SITE_NAME}
     if tags:
-        posting["keywords"] = [tag.name for tag in tags]
+        # Tags as a note stores them ({"name", "slug"}) or as taggit's rows.
+        posting["keywords"] = [tag["name"] if isinstance(tag, dict) else tag.name for tag in tags]
     if image:
         posting["image"] = absolute(request, image)
     if series is not None:

@@ -66,8 +66,10 @@ class NoteSitemap(SiteSitemap):
     def lastmod(self, item: Note) -> datetime:
         return item.updated_at
 
-    def page_count(self) -> int:
-        return max(1, -(-Note.objects.published().count() // self.limit))
+    def page_count(self, total: int | None = None) -> int:
+        if total is None:
+            total = Note.objects.published().count()
+        return max(1, -(-total // self.limit))
 
 
 class CategorySitemap(SiteSitemap):

@@ -3,11 +3,17 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q, QuerySet, prefetch_related_objects
-from django.db.models.functions import ExtractMonth, ExtractYear
+from django.db.models import (
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    prefetch_related_objects,
+)
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
@@ -15,15 +21,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
-from notes import search
+from notes import fragments, related, search, state
 from notes.collation import name_key
-from notes.models import Category, Note, OldName, Paper, SearchDocument, Series
-from notes.related import related_notes
+from notes.models import Category, Note, NoteLink, OldName, Paper, Series
 from notes.search.snippets import snippet as search_snippet
 from notes.seo import absolute, first_image, json_ld, note_json_ld, site_url
 from notes.sitemaps import SITEMAPS
@@ -44,8 +51,46 @@ class PublishedNotesMixin:
         return Note.objects.published()
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (kept in the site state) instead of counting per request."""
+
+    def __init__(self, object_list, per_page, *, known_count: int, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+def with_current_cards(notes: list[Note]) -> list[Note]:
+    """Cards of an older build (a deploy changed a template or a translation) are rendered
+    again, and stored, the first time a page shows them."""
+    stale = fragments.stale(notes)
+    if stale:
+        fresh = Note.objects.select_related("category").in_bulk(stale)
+        for note in notes:
+            if note.pk in fresh:
+                fresh[note.pk].refresh_card()
+                note.cards = fresh[note.pk].cards
+    return notes
+
+
 class PagesMixin:
     """One address per page of a list, and the numbered page links the site shows."""
+
+    def known_count(self) -> int | None:
+        """How many items the whole list has, when the site state knows it."""
+        return None
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kw):
+        count = self.known_count()
+        if count is None:
+            return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kw)
+        return CountedPaginator(
+            queryset, per_page, known_count=count, orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )  # fmt: skip
 
     def paginate_queryset(self, queryset, page_size):
         # Django's ListView reads "?page=" (empty) as page 1 and "?page=last" as the last
@@ -72,13 +117,18 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
     feed_url_names = ("notes:feed", "notes:feed-atom")
 
     def get_queryset(self) -> QuerySet[Note]:
-        return super().get_queryset().for_listing()
+        # A list shows each note's stored card: nothing else of the note is read.
+        return super().get_queryset().only(*fragments.LIST_FIELDS)
+
+    def known_count(self) -> int | None:
+        return state.current(self.request).total
 
     def feed_url_kwargs(self) -> dict:
         return {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context["notes"] = with_current_cards(list(context["notes"]))
         rss, atom = (reverse(name, kwargs=self.feed_url_kwargs()) for name in self.feed_url_names)
         context["feeds"] = feed_links(self.get_feed_title(), rss, atom)
         return context
@@ -95,6 +145,9 @@ class CategoryNoteListView(NoteListView):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
         return super().get_queryset().filter(category=self.category)
 
+    def known_count(self) -> int:
+        return state.current(self.request).category_count(self.category.pk)
+
     def feed_url_kwargs(self) -> dict:
         return {"slug": self.category.slug}
 
@@ -110,12 +163,20 @@ class CategoryNoteListView(NoteListView):
 class TagNoteListView(NoteListView):
     template_name = "notes/tag_detail.html"
     feed_url_names = ("notes:tag-feed", "notes:tag-feed-atom")
-    # A tag used only on drafts must not reveal itself: no published note, no page.
-    allow_empty = False
 
     def get_queryset(self) -> QuerySet[Note]:
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        state.current(self.request)  # renews the tags' counts first, should they be due
+        self.tag = get_object_or_404(
+            Tag.objects.select_related("public_count"), slug=self.kwargs["slug"]
+        )
         return super().get_queryset().filter(tags=self.tag)
+
+    def known_count(self) -> int:
+        counted = getattr(self.tag, "public_count", None)
+        if not counted or not counted.notes:
+            # A tag used only on drafts must not reveal itself: no published note, no page.
+            raise Http404("No published note has this tag.")
+        return counted.notes
 
     def feed_url_kwargs(self) -> dict:
         return {"slug": self.tag.slug}
@@ -137,11 +198,9 @@ class CategoryListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = dict(
-            Note.objects.published().order_by().values_list("category").annotate(n=Count("pk"))
-        )
+        site = state.current(self.request)
         for category in context["categories"]:
-            category.note_count = counts.get(category.pk, 0)
+            category.note_count = site.category_count(category.pk)
         return context
 
 
@@ -154,17 +213,10 @@ class TagListView(PagesMixin, ListView):
     paginate_by = 200
 
     def get_queryset(self) -> list[Tag]:
-        items = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Note),
-            object_id__in=Note.objects.published().values("pk"),
-        )
+        state.current(self.request)  # renews the tags' counts first, should they be due
         tags = (
-            Tag.objects.annotate(
-                note_count=Count(
-                    "taggit_taggeditem_items", filter=Q(taggit_taggeditem_items__in=items)
-                )
-            )
-            .filter(note_count__gt=0)
+            Tag.objects.filter(public_count__notes__gt=0)
+            .annotate(note_count=F("public_count__notes"))
             .only("name", "slug")
         )
         return sorted(tags, key=lambda tag: name_key(tag.name))
@@ -187,7 +239,7 @@ class ArchiveView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["years"] = archive_counts(Note.objects.published())
+        context["years"] = archive_counts(state.current(self.request).month_counts())
         return context
 
 
@@ -195,14 +247,9 @@ def year_name(year: int) -> str:
     return pgettext("archive year", "%(year)s") % {"year": year}
 
 
-def archive_counts(notes: QuerySet[Note]) -> list[dict]:
-    """Years, newest first, each with its total and its months' counts (one query)."""
-    rows = (
-        notes.annotate(year=ExtractYear("published_at"), month=ExtractMonth("published_at"))
-        .order_by()
-        .values_list("year", "month")
-        .annotate(n=Count("pk"))
-    )
+def archive_counts(rows: list[tuple[int, int, int]]) -> list[dict]:
+    """Years, newest first, each with its total and its months' counts, from the site
+    state's (year, month, notes)."""
     years: dict[int, dict] = {}
     for year, month, count in sorted(rows, reverse=True):
         entry = years.setdefault(
@@ -243,59 +290,54 @@ class ArchivePeriodView(NoteListView):
             else year_name(self.year),
             **kwargs,
         )
-        # The paginator's count, which the page needs anyway (allow_empty=False would ask
-        # the database a second time).
-        if not context["page_obj"].paginator.count:
-            raise Http404("No notes in this period.")
         if not self.month:
-            year_notes = Note.objects.published().filter(
-                published_at__gte=month_start(self.year),
-                published_at__lt=month_start(self.year + 1),
-            )
-            context["months"] = archive_counts(year_notes)[0]["months"]
+            months = [
+                row for row in state.current(self.request).month_counts() if row[0] == self.year
+            ]
+            context["months"] = archive_counts(months)[0]["months"]
         return context
+
+    def known_count(self) -> int:
+        count = state.current(self.request).period_count(self.year, self.month)
+        if not count:
+            raise Http404("No notes in this period.")
+        return count
 
 
 class NoteContextMixin:
-    """What a note page shows besides the note: tags, papers, backlinks, notes on the same paper.
-
-    A fixed handful of queries, whatever the number of notes.
+    """What a note page shows besides the note: its tags and papers (stored with it), and the
+    published notes around it — backlinks, notes on the same paper, its series, related notes,
+    the previous and next note — fetched together in one query, whatever the number of notes.
     """
+
+    # Only what a note page shows of each note around it.
+    NEIGHBOUR_FIELDS = (
+        "title", "short_title", "slug", "published_at", "lang", "category_id", "series_id",
+        "series_position", "created_at",
+    )  # fmt: skip
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         note = self.object
-        papers = list(note.papers.all())
-        context["tags"] = list(note.tags.all())
+        papers = note.paper_list
+        context["tags"] = note.tag_links
         context["papers"] = papers
-        context["backlinks"] = list(
-            Note.objects.published()
-            .filter(outgoing_links__target=note)
-            .exclude(pk=note.pk)
-            .distinct()
-            .only("title", "slug", "published_at")
+        around = self.neighbours(note, papers)  # the note itself too, as a part of its series
+        others = [other for other in around if other.pk != note.pk]
+        linked = {other.pk for other in others if other.is_backlink or other.is_linked_to}
+        same_paper = {other.pk for other in others if other.on_same_paper}
+        context["backlinks"] = [other for other in others if other.is_backlink]
+        context["same_paper_notes"] = [other for other in others if other.on_same_paper]
+        context["series_nav"] = series_navigation(note, around)
+        context["related_notes"] = related.pick(
+            note, others, linked=linked, same_paper=same_paper
         )
-        arxiv_ids = {paper.arxiv for paper in papers if paper.arxiv}
-        dois = {paper.doi for paper in papers if paper.doi}
-        context["same_paper_notes"] = (
-            list(
-                Note.objects.published()
-                .filter(Q(papers__arxiv__in=arxiv_ids) | Q(papers__doi__in=dois))
-                .exclude(pk=note.pk)
-                .distinct()
-                .only("title", "slug", "published_at")
-            )
-            if arxiv_ids or dois
-            else []
-        )
-        context["series_nav"] = series_navigation(note)
-        outgoing = list(
-            Note.objects.published()
-            .filter(incoming_links__source=note)
-            .exclude(pk=note.pk)
-            .distinct()
-            .only("pk")
-        )
+        if note.published_at is not None and not getattr(self, "preview", False):
+            key = (note.published_at, note.pk)
+            older = [other for other in others if (other.published_at, other.pk) < key]
+            newer = [other for other in others if (other.published_at, other.pk) > key]
+            context["previous_note"] = max(older, key=_reading_key, default=None)
+            context["next_note"] = min(newer, key=_reading_key, default=None)
         image = first_image(note)
         context["preview_image"] = absolute(self.request, image) if image else ""
         context["note_url"] = absolute(self.request, note.get_absolute_url())
@@ -310,25 +352,83 @@ class NoteContextMixin:
                 image=image,
             )
         ]
-        context["related_notes"] = related_notes(
-            note,
-            tag_ids=[tag.pk for tag in context["tags"]],
-            linked=[*context["backlinks"], *outgoing],
-            same_paper=context["same_paper_notes"],
-        )
         return context
 
+    def neighbours(self, note: Note, papers: list[Paper]) -> list[Note]:
+        published = Note.objects.published()
+        tag_candidates = [pk for pk, _score in note.related_data]
+        arxiv_ids = {paper.arxiv for paper in papers if paper.arxiv}
+        dois = {paper.doi for paper in papers if paper.doi}
+        paper_match = Q(arxiv__in=arxiv_ids) | Q(doi__in=dois)
+        newest_in_category = (
+            published.filter(category_id=note.category_id).exclude(pk=note.pk).values("pk")
+        )[: related.LIMIT]
+        wanted = (
+            Q(pk__in=tag_candidates)
+            | Q(pk__in=NoteLink.objects.filter(target=note.pk).values("source"))
+            | Q(pk__in=NoteLink.objects.filter(source=note.pk).values("target"))
+            | Q(pk__in=newest_in_category)
+        )
+        if note.series_id is not None:
+            wanted |= Q(series_id=note.series_id)
+        if arxiv_ids or dois:
+            wanted |= Q(pk__in=Paper.objects.filter(paper_match).values("note"))
+        if note.published_at is not None:
+            # Older than a public note is public by date: published() would add a second upper
+            # bound (now), and the database would walk down from now rather than from the note.
+            wanted |= Q(
+                pk__in=Note.objects.filter(status=Note.Status.PUBLISHED)
+                .filter(note.neighbours_filter(newer=False))
+                .order_by(*Note._meta.ordering)
+                .values("pk")[:1]
+            ) | Q(
+                pk__in=published.filter(note.neighbours_filter(newer=True))
+                .order_by("published_at", "id")
+                .values("pk")[:1]
+            )
+        # Not filtered by published() here: with that range in the same WHERE, databases walk
+        # every published note; each branch above is an index lookup on its own, and the few
+        # rows found are checked in Python by the same rule (Note.is_public).
+        now = timezone.now()
+        rows = (
+            Note.objects.filter(wanted)
+            .annotate(
+                is_backlink=Exists(NoteLink.objects.filter(source=OuterRef("pk"), target=note.pk)),
+                is_linked_to=Exists(NoteLink.objects.filter(source=note.pk, target=OuterRef("pk"))),
+                on_same_paper=Exists(Paper.objects.filter(paper_match, note=OuterRef("pk")))
+                if arxiv_ids or dois
+                else Value(False),
+            )
+            .only(*self.NEIGHBOUR_FIELDS, "status")
+        )
+        return [
+            row
+            for row in rows
+            if row.status == Note.Status.PUBLISHED
+            and row.published_at is not None
+            and row.published_at <= now
+        ]
 
-def series_navigation(note: Note) -> dict | None:
+
+def _reading_key(note: Note) -> tuple:
+    return (note.published_at, note.pk)
+
+
+def series_navigation(note: Note, others: list[Note]) -> dict | None:
     """Where a note stands in its series, counted among the parts readers can see: a draft or
-    scheduled part is skipped, so readers see "Part 2 of 3", never a gap (one query)."""
+    scheduled part is skipped, so readers see "Part 2 of 3", never a gap. ``others`` holds the
+    series' published parts (the note page's neighbours)."""
     if note.series_id is None:
         return None
-    parts = list(
-        Note.objects.published()
-        .filter(series_id=note.series_id)
-        .in_series_order()
-        .only("title", "short_title", "slug", "series_id", "series_position", "published_at")
+    parts = sorted(
+        (other for other in others if other.series_id == note.series_id),
+        key=lambda part: (
+            part.series_position is None,
+            part.series_position or 0,
+            part.published_at,
+            part.created_at,
+            part.pk,
+        ),
     )
     index = next((i for i, part in enumerate(parts) if part.pk == note.pk), None)
     return {
@@ -348,10 +448,12 @@ class SeriesListView(ListView):
     context_object_name = "series_list"
 
     def get_queryset(self) -> list[Series]:
-        visible = Q(notes__in=Note.objects.published().values("pk"))
-        series = Series.objects.annotate(note_count=Count("notes", filter=visible)).filter(
-            note_count__gt=0
-        )
+        site = state.current(self.request)
+        series = []
+        for entry in Series.objects.all():
+            entry.note_count = site.series_count(entry.pk)
+            if entry.note_count:
+                series.append(entry)
         return sorted(series, key=lambda entry: name_key(entry.title))
 
 
@@ -364,8 +466,13 @@ class SeriesDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        parts = list(
-            Note.objects.published().filter(series=self.object).in_series_order().for_listing()
+        parts = with_current_cards(
+            list(
+                Note.objects.published()
+                .filter(series=self.object)
+                .in_series_order()
+                .only(*fragments.LIST_FIELDS)
+            )
         )
         if not parts:
             raise Http404("This series has no published notes yet.")
@@ -376,6 +483,12 @@ class SeriesDetailView(DetailView):
             reverse("notes:series-feed-atom", kwargs={"slug": self.object.slug}),
         )
         return context
+
+
+# What a note's page never reads of it: its source, what lists and feeds read, and the rest.
+NOTE_PAGE_UNREAD = (
+    "body", "feed_html", "cards", "render_warnings", "extra_front_matter", "title_key",
+)  # fmt: skip
 
 
 class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
@@ -403,19 +516,12 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
             return HttpResponsePermanentRedirect(old.note.get_absolute_url())
 
     def get_queryset(self) -> QuerySet[Note]:
-        return super().get_queryset().select_related("category", "author", "series")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        note = self.object
-        neighbours = Note.objects.published().only("title", "slug", "published_at")
-        context["previous_note"] = (
-            neighbours.filter(note.neighbours_filter(newer=False)).order_by(*Note._meta.ordering)
-        ).first()
-        context["next_note"] = (
-            neighbours.filter(note.neighbours_filter(newer=True)).order_by("published_at", "id")
-        ).first()
-        return context
+        return (
+            super()
+            .get_queryset()
+            .select_related("category", "author", "series")
+            .defer(*NOTE_PAGE_UNREAD)
+        )
 
 
 def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -439,6 +545,7 @@ class NotePreviewView(NoteContextMixin, DetailView):
     model = Note
     context_object_name = "note"
     template_name = "notes/note_detail.html"
+    preview = True
 
     def get_queryset(self) -> QuerySet[Note]:
         return Note.objects.select_related("category", "author", "series")
@@ -487,18 +594,16 @@ class SearchView(TemplateView):
         if query and found.total and number > paginator.num_pages:
             raise Http404("No such page of results.")
         page = paginator.get_page(number)
-        # What a result shows; the body and its HTML stay in the database.
+        # What a result shows: its stored card, tags and search text (for the snippet).
         by_id = (
-            Note.objects.for_listing()
-            .defer("body", "body_html", "toc_html", "render_warnings", "extra_front_matter")
+            Note.objects.only(*fragments.LIST_FIELDS, "tag_data")
+            .annotate(search_text=F("search_document__text"))
             .in_bulk(found.ids)
         )
-        texts = dict(SearchDocument.objects.filter(note__in=found.ids).values_list("note", "text"))
-        results = []
-        for pk in found.ids:
-            note = by_id[pk]
-            note.snippet = search_snippet(texts.get(pk, ""), query, fallback=note.excerpt)
-            results.append(note)
+        results = with_current_cards([by_id[pk] for pk in found.ids])
+        for note in results:
+            note.snippet = search_snippet(note.search_text or "", query, fallback=note.excerpt)
+            note.card_head = mark_safe(fragments.card_parts(note.cards)["head"])
         keep = {"q": query.text, "sort": order if order != "relevance" else ""}
         filters = {"category": category.slug if category else "", "tag": tag.slug if tag else ""}
         context.update(
@@ -567,11 +672,14 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     """``/sitemap.xml``: one entry per section page (Django's index would take its addresses
     from the request's host rather than DJANGO_SITE_URL)."""
     base = site_url(request)
-    last = Note.objects.published().aggregate(last=Max("updated_at"))["last"]
+    # The site state knows when readers last saw a change and how many notes there are.
+    site = state.current(request)
+    last = site.changed_at
     items = []
     for section, sitemap_class in SITEMAPS.items():
         url = base + reverse("sitemap-section", kwargs={"section": section})
-        pages = sitemap_class().page_count()
+        sitemap = sitemap_class()
+        pages = sitemap.page_count(site.total) if section == "notes" else sitemap.page_count()
         items += [SitemapIndexItem(url, last)]
         items += [SitemapIndexItem(f"{url}?p={page}", last) for page in range(2, pages + 1)]
     return TemplateResponse(

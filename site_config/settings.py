@@ -108,6 +108,30 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's cache: Redis when REDIS_URL is set (shared by every app server), else this
+# process's memory. Public pages are kept in it (notes.caching) for the site state's version;
+# with Redis the state itself is read from it too, so a cached page asks no database.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "research-notes"),
+            # A stopped Redis must not hang pages: they are served uncached meanwhile.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SITE_STATE_IN_CACHE = bool(REDIS_URL)
+PAGE_CACHE = env_bool("DJANGO_PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = int(env_str("DJANGO_PAGE_CACHE_SECONDS", "600"))
+# What a proxy or CDN in front may do: keep a page a minute (less when a scheduled note is
+# due sooner) and serve it a little longer while it fetches a fresh one.
+PAGE_MAX_AGE = int(env_str("DJANGO_PAGE_MAX_AGE", "60"))
+PAGE_STALE_WHILE_REVALIDATE = int(env_str("DJANGO_PAGE_STALE_WHILE_REVALIDATE", "30"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -8,6 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from notes import views
+from notes.caching import public
 from notes.sitemaps import SITEMAPS
 
 # Lazy: the admin shows it in the editor's language.
@@ -17,9 +18,14 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("admin/", admin.site.urls),
     # One per site, whatever the language: they list every language's addresses themselves.
-    path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", views.sitemap_index, name="sitemap"),
-    path("sitemap-<slug:section>.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
+    path("robots.txt", public(views.robots_txt), name="robots"),
+    path("sitemap.xml", public(views.sitemap_index), name="sitemap"),
+    path(
+        "sitemap-<slug:section>.xml",
+        public(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     # Readers' pages: the default language at today's paths, the other under its prefix.
     *i18n_patterns(path("", include("notes.urls")), prefix_default_language=False),
 ]

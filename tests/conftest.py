@@ -19,3 +19,15 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def page_cache_off(settings):
+    """Tests read each response's context, which a page served from the cache has not; the
+    cache's own tests (tests/test_caching.py) turn it back on."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE = False
+    cache.clear()
+    yield
+    cache.clear()

@@ -14,8 +14,16 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from notes import state
 from notes.models import Note
-from tests.factories import RICH_BODY, draft_and_scheduled, make_category, make_note, make_notes
+from tests.factories import (
+    RICH_BODY,
+    draft_and_scheduled,
+    make_category,
+    make_note,
+    make_notes,
+    settle,
+)
 
 CHINESE_TAG = "微调"
 
@@ -198,9 +206,9 @@ class FeedTests(TestCase):
 class FeedQueryCountTests(TestCase):
     """A feed runs a fixed number of queries for 3 notes or 25, each with several tags."""
 
-    SITE_QUERIES = 2  # notes (with category and author), their tags
+    SITE_QUERIES = 2  # the site state, the notes (with category and author)
     CATEGORY_QUERIES = 3  # the category, then as the site feed
-    TAG_QUERIES = 4  # the tag, whether it has any public note, then as the site feed
+    TAG_QUERIES = 3  # the tag with its count of public notes, then as the site feed
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -211,10 +219,13 @@ class FeedQueryCountTests(TestCase):
         cls.kept = cls.notes[5:8]
 
     def assert_constant_queries(self, url: str, expected: int) -> None:
+        settle()
         with CaptureQueriesContext(connection) as with_many:
             many = parse(self.client.get(url))
         self.assertEqual(len(many.entries), settings.FEED_ITEMS)
         Note.objects.exclude(pk__in=[n.pk for n in self.kept]).update(status=Note.Status.DRAFT)
+        state.changed()  # a queryset update skips the save signals that say so
+        settle()
         with CaptureQueriesContext(connection) as with_few:
             few = parse(self.client.get(url))
         self.assertEqual(len(few.entries), len(self.kept))

@@ -1,0 +1,212 @@
+"""The site's state as pages read it: one row (``SiteState``) with a version every change
+readers could see raises, the category navigation and the published notes' counts.
+
+Editors' saves only raise the version (one UPDATE, in their transaction). The first request
+that finds the counts made for an older version, or a scheduled note's time come, renews
+them (a few GROUP BY queries, once per change). With a shared cache (Redis) the row is kept
+there too, so a page reads its state without asking the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import ExtractMonth, ExtractYear
+from django.http import HttpRequest
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+CACHE_KEY = "notes:site-state"
+
+
+@dataclass(frozen=True)
+class State:
+    version: int
+    changed_at: datetime
+    next_publish_at: datetime | None
+    navigation: list[list]
+    counts: dict
+
+    @property
+    def total(self) -> int:
+        return self.counts.get("all", 0)
+
+    def category_count(self, pk: int) -> int:
+        return self.counts.get("category", {}).get(str(pk), 0)
+
+    def series_count(self, pk: int) -> int:
+        return self.counts.get("series", {}).get(str(pk), 0)
+
+    def month_counts(self) -> list[tuple[int, int, int]]:
+        """(year, month, notes), newest first."""
+        rows = []
+        for key, count in self.counts.get("month", {}).items():
+            year, month = key.split("-")
+            rows.append((int(year), int(month), count))
+        return sorted(rows, reverse=True)
+
+    def period_count(self, year: int, month: int | None = None) -> int:
+        months = self.counts.get("month", {})
+        if month:
+            return months.get(f"{year}-{month:02d}", 0)
+        prefix = f"{year}-"
+        return sum(count for key, count in months.items() if key.startswith(prefix))
+
+
+def _model(name: str):
+    return apps.get_model("notes", name)
+
+
+def shared_cache() -> bool:
+    """Whether the cache is one every app server sees (a process's local memory is not)."""
+    return settings.SITE_STATE_IN_CACHE
+
+
+def cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # an unreachable Redis: the site answers from the database meanwhile
+        logger.warning("Cache unreachable reading %s", key, exc_info=True)
+        return None
+
+
+def cache_set(key: str, value, timeout: int | None = None) -> None:
+    try:
+        cache.set(key, value, timeout)
+    except Exception:
+        logger.warning("Cache unreachable writing %s", key, exc_info=True)
+
+
+def cache_delete(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Cache unreachable deleting %s", key, exc_info=True)
+
+
+def changed() -> None:
+    """Something readers can see changed: raise the version (in the editor's transaction, so
+    other servers see the new version and the new content together)."""
+    SiteState = _model("SiteState")
+    now = timezone.now()
+    if not SiteState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
+        SiteState.objects.get_or_create(pk=1, defaults={"version": 2, "changed_at": now})
+    if shared_cache():
+        cache_delete(CACHE_KEY)
+        # Again once the change is committed: a server that read the row in between must not
+        # keep the old version in the cache.
+        transaction.on_commit(lambda: cache_delete(CACHE_KEY))
+
+
+def current(request: HttpRequest | None = None) -> State:
+    """The state for this request (read once per request)."""
+    if request is not None and hasattr(request, "_site_state"):
+        return request._site_state
+    state = None
+    if shared_cache():
+        state = cache_get(CACHE_KEY)
+    if state is None or _due(state):
+        state = _load()
+        if shared_cache():
+            cache_set(CACHE_KEY, state, timeout=_seconds_until(state.next_publish_at, 3600))
+    if request is not None:
+        request._site_state = state
+    return state
+
+
+def _due(state: State) -> bool:
+    return state.next_publish_at is not None and timezone.now() >= state.next_publish_at
+
+
+def _seconds_until(moment: datetime | None, default: int) -> int:
+    if moment is None:
+        return default
+    return max(1, min(default, int((moment - timezone.now()).total_seconds()) + 1))
+
+
+def _load() -> State:
+    SiteState = _model("SiteState")
+    row = SiteState.objects.filter(pk=1).first()
+    if row is None:
+        row, _ = SiteState.objects.get_or_create(pk=1)
+    if row.next_publish_at is not None and timezone.now() >= row.next_publish_at:
+        # A scheduled note's time has come: a new version, dated when it went live.
+        SiteState.objects.filter(pk=1, version=row.version).update(
+            version=F("version") + 1, changed_at=row.next_publish_at
+        )
+        row.refresh_from_db()
+    if row.counted_version != row.version:
+        _recount(row)
+    return State(
+        version=row.version,
+        changed_at=row.changed_at,
+        next_publish_at=row.next_publish_at,
+        navigation=row.navigation,
+        counts=row.counts,
+    )
+
+
+def _recount(row) -> None:
+    """Navigation and counts for the row's version, stored unless a newer version came in."""
+    Note, Category, TagCount = _model("Note"), _model("Category"), _model("TagCount")
+    from taggit.models import TaggedItem
+
+    now = timezone.now()
+    published = Note.objects.published(now)
+    counts: dict = {"all": 0, "category": {}, "series": {}, "month": {}}
+    rows = (
+        published.annotate(year=ExtractYear("published_at"), month=ExtractMonth("published_at"))
+        .order_by()
+        .values_list("category_id", "series_id", "year", "month")
+        .annotate(n=Count("pk"))
+    )
+    for category, series, year, month, n in rows:
+        counts["all"] += n
+        counts["category"][str(category)] = counts["category"].get(str(category), 0) + n
+        if series is not None:
+            counts["series"][str(series)] = counts["series"].get(str(series), 0) + n
+        key = f"{year}-{month:02d}"
+        counts["month"][key] = counts["month"].get(key, 0) + n
+    navigation = [
+        [category.pk, category.name, category.slug]
+        for category in Category.objects.only("name", "slug")
+    ]
+    next_publish = (
+        Note.objects.filter(status=Note.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    tag_counts = (
+        TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Note),
+            object_id__in=published.values("pk"),
+        )
+        .values_list("tag_id")
+        .annotate(n=Count("pk"))
+    )
+    with transaction.atomic():
+        stored = (
+            type(row)
+            .objects.filter(pk=1, version=row.version)
+            .update(
+                counted_version=row.version,
+                navigation=navigation,
+                counts=counts,
+                next_publish_at=next_publish,
+            )
+        )
+        if stored:
+            TagCount.objects.all().delete()
+            TagCount.objects.bulk_create(
+                [TagCount(tag_id=tag, notes=n) for tag, n in tag_counts], batch_size=1000
+            )
+    row.navigation, row.counts, row.next_publish_at = navigation, counts, next_publish
