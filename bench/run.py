@@ -42,6 +42,8 @@ def configure() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghij")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    # Queries are counted with the page cache off: what a page costs when it is rendered.
+    os.environ.setdefault("DJANGO_PAGE_CACHE", "0")
     os.environ.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))
     if "DATABASE_URL" not in os.environ:
         path = Path(tempfile.mkdtemp(prefix="bench-db-")) / "bench.sqlite3"
@@ -141,9 +143,8 @@ def index(notes) -> None:
 
 def page_paths(count: int) -> dict[str, str]:
     """The pages measured, as paths of the filled database."""
-    from notes.models import Note, Series
-
     from notes import related
+    from notes.models import Note, Series
 
     public = Note.objects.published()
     middle = public.order_by("-published_at")[count // 2]
@@ -224,14 +225,29 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
     }
 
 
-def serve_and_load(paths: dict[str, str], seconds: int, connections: int) -> dict[str, dict]:
-    """gunicorn with 2 sync workers and production settings; wrk on every page."""
+REDIS_BENCH = "redis://127.0.0.1:6379/14"
+
+
+def serve_and_load(
+    paths: dict[str, str], seconds: int, connections: int, *, warm: bool = False
+) -> dict[str, dict]:
+    """gunicorn with 2 sync workers and production settings; wrk on every page. Cold: no page
+    cache, the site state read from the database. Warm: Redis holds the state and the pages
+    (emptied first), each page fetched once before it is measured."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # /_hello/ answers with the home page's own bytes: the same size, the same compression.
     hello_file = Path(tempfile.mkdtemp(prefix="bench-hello-")) / "home.html"
     hello_file.write_bytes(fetch_local_home())
     env = {**os.environ, "BENCH_HELLO_FILE": str(hello_file), "DJANGO_ALLOWED_HOSTS": "127.0.0.1"}
+    if warm:
+        import redis
+
+        redis.Redis.from_url(REDIS_BENCH).flushdb()
+        env.update(REDIS_URL=REDIS_BENCH, DJANGO_PAGE_CACHE="1")
+    else:
+        env.pop("REDIS_URL", None)
+        env["DJANGO_PAGE_CACHE"] = "0"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "bench.wsgi", "--workers", "2", "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT)],
@@ -252,12 +268,15 @@ def serve_and_load(paths: dict[str, str], seconds: int, connections: int) -> dic
             assert status == 200, (name, status)
             cold = wrk(url, seconds, connections, gzip)
             cold["bytes"] = len(body)
-            results[name] = cold
+            results[name if not warm or name == "hello" else f"{name}_cached"] = cold
             if "ETag" in headers:
                 again = wrk(url, seconds, connections, {**gzip, "If-None-Match": headers["ETag"]})
                 again["bytes"] = len(fetch(url, {**gzip, "If-None-Match": headers["ETag"]})[2])
-                results[f"{name}_304"] = again
-            print(f"  {name:10} {cold['rps']:8.0f} req/s  p50 {cold['p50_ms']:7.1f} ms  "
+                results[f"{name}_304" if not warm or name == "hello" else f"{name}_cached_304"] = (
+                    again
+                )
+            label = f"{name}{'_cached' if warm and name != 'hello' else ''}"
+            print(f"  {label:16} {cold['rps']:8.0f} req/s  p50 {cold['p50_ms']:7.1f} ms  "
                   f"p99 {cold['p99_ms']:7.1f} ms  {cold['bytes']:>7} B", flush=True)  # fmt: skip
         return results
     finally:
@@ -290,9 +309,25 @@ def run_one(args: argparse.Namespace) -> None:
     queries = count_queries(paths)
     connection.close()
     results = serve_and_load(paths, args.seconds, args.connections)
+    warm = None
+    if redis_reachable():
+        print("  with the page cache (Redis):", flush=True)
+        warm = serve_and_load(paths, args.seconds, args.connections, warm=True)
     Path(args.out).write_text(
-        json.dumps({"fill_seconds": filled, "queries": queries, "pages": results, "paths": paths})
-    )
+        json.dumps(
+            {"fill_seconds": filled, "queries": queries, "pages": results, "warm": warm,
+             "paths": paths}
+        )
+    )  # fmt: skip
+
+
+def redis_reachable() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_BENCH, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
 
 
 def postgres_reachable() -> bool:
@@ -341,13 +376,23 @@ def ratios(result: dict) -> dict[str, float | None]:
     def ratio(name: str) -> float | None:
         return round(pages[name]["rps"] / hello, 3) if name in pages else None
 
+    def warm_ratio(name: str) -> float | None:
+        warm = result.get("warm") or {}
+        if name not in warm:
+            return None
+        return round(warm[name]["rps"] / warm["hello"]["rps"], 3)
+
     return {
         "home/hello": ratio("home"),
         "detail/hello": ratio("detail"),
         "feed/hello": ratio("feed"),
-        # No page cache yet (issue 9): reported as null until there is one.
-        "home_cached/hello": None,
-        "home_304/hello": ratio("home_304"),
+        # From the warm run: its own hello, in the same server.
+        "home_cached/hello": warm_ratio("home_cached"),
+        # A 304 with the state in Redis, as served with the cache on; and from the database.
+        "home_304/hello": warm_ratio("home_cached_304") or ratio("home_304"),
+        "home_304_cold/hello": ratio("home_304"),
+        "detail_cached/hello": warm_ratio("detail_cached"),
+        "feed_cached/hello": warm_ratio("feed_cached"),
     }
 
 
@@ -402,6 +447,12 @@ def report(runs: dict[str, dict]) -> None:
             timing = f"{page['p50_ms']:8.1f} {page['p99_ms']:8.1f}"
             print(f"{name:14} {page['rps']:8.0f} {page['rps'] / hello:7.3f} {timing} "
                   f"{page['bytes']:8} {queries:>7}")  # fmt: skip
+        warm = result.get("warm") or {}
+        for name, page in warm.items():
+            ratio = page["rps"] / warm["hello"]["rps"]
+            timing = f"{page['p50_ms']:8.1f} {page['p99_ms']:8.1f}"
+            label = "hello (warm)" if name == "hello" else name
+            print(f"{label:14} {page['rps']:8.0f} {ratio:7.3f} {timing} {page['bytes']:8}")
     scales = sorted({int(key.split("/")[1]) for key in runs})
     if len(scales) > 1:
         print("\np50 growth from the smallest to the largest scale:")

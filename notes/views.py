@@ -120,6 +120,16 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
         # A list shows each note's stored card: nothing else of the note is read.
         return super().get_queryset().only(*fragments.LIST_FIELDS)
 
+    def paginate_queryset(self, queryset, page_size):
+        """A deep page skips its OFFSET rows in the index alone (their ids), then reads its
+        twenty cards: the cards of the skipped notes are never read."""
+        paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
+        if page.number > 1:
+            ids = queryset.values("pk")[page.start_index() - 1 : page.end_index()]
+            object_list = queryset.filter(pk__in=ids)
+            page.object_list = object_list
+        return paginator, page, object_list, is_paginated
+
     def known_count(self) -> int | None:
         return state.current(self.request).total
 
@@ -329,9 +339,7 @@ class NoteContextMixin:
         context["backlinks"] = [other for other in others if other.is_backlink]
         context["same_paper_notes"] = [other for other in others if other.on_same_paper]
         context["series_nav"] = series_navigation(note, around)
-        context["related_notes"] = related.pick(
-            note, others, linked=linked, same_paper=same_paper
-        )
+        context["related_notes"] = related.pick(note, others, linked=linked, same_paper=same_paper)
         if note.published_at is not None and not getattr(self, "preview", False):
             key = (note.published_at, note.pk)
             older = [other for other in others if (other.published_at, other.pk) < key]
@@ -363,32 +371,43 @@ class NoteContextMixin:
         newest_in_category = (
             published.filter(category_id=note.category_id).exclude(pk=note.pk).values("pk")
         )[: related.LIMIT]
-        wanted = (
-            Q(pk__in=tag_candidates)
-            | Q(pk__in=NoteLink.objects.filter(target=note.pk).values("source"))
-            | Q(pk__in=NoteLink.objects.filter(source=note.pk).values("target"))
-            | Q(pk__in=newest_in_category)
-        )
+        # Each source of neighbours is one index lookup; their ids are joined with UNION ALL
+        # (an OR of subqueries would have the database scan every note). Sliced parts are
+        # wrapped, as SQLite allows no LIMIT inside a compound SELECT.
+        notes = Note.objects.order_by()
+        parts = [
+            notes.filter(pk__in=tag_candidates).values_list("pk"),
+            NoteLink.objects.filter(target=note.pk).order_by().values_list("source_id"),
+            NoteLink.objects.filter(source=note.pk, target__isnull=False)
+            .order_by()
+            .values_list("target_id"),
+            notes.filter(pk__in=newest_in_category).values_list("pk"),
+        ]
         if note.series_id is not None:
-            wanted |= Q(series_id=note.series_id)
+            parts.append(notes.filter(series_id=note.series_id).values_list("pk"))
         if arxiv_ids or dois:
-            wanted |= Q(pk__in=Paper.objects.filter(paper_match).values("note"))
+            parts.append(Paper.objects.filter(paper_match).order_by().values_list("note_id"))
         if note.published_at is not None:
             # Older than a public note is public by date: published() would add a second upper
             # bound (now), and the database would walk down from now rather than from the note.
-            wanted |= Q(
-                pk__in=Note.objects.filter(status=Note.Status.PUBLISHED)
+            older = (
+                Note.objects.filter(status=Note.Status.PUBLISHED)
                 .filter(note.neighbours_filter(newer=False))
                 .order_by(*Note._meta.ordering)
                 .values("pk")[:1]
-            ) | Q(
-                pk__in=published.filter(note.neighbours_filter(newer=True))
+            )
+            newer = (
+                published.filter(note.neighbours_filter(newer=True))
                 .order_by("published_at", "id")
                 .values("pk")[:1]
             )
+            parts += [
+                notes.filter(pk__in=older).values_list("pk"),
+                notes.filter(pk__in=newer).values_list("pk"),
+            ]
+        wanted = Q(pk__in=parts[0].union(*parts[1:], all=True))
         # Not filtered by published() here: with that range in the same WHERE, databases walk
-        # every published note; each branch above is an index lookup on its own, and the few
-        # rows found are checked in Python by the same rule (Note.is_public).
+        # every published note; the few rows found are checked in Python by the same rule.
         now = timezone.now()
         rows = (
             Note.objects.filter(wanted)
@@ -400,10 +419,11 @@ class NoteContextMixin:
                 else Value(False),
             )
             .only(*self.NEIGHBOUR_FIELDS, "status")
+            .order_by()
         )
         return [
             row
-            for row in rows
+            for row in sorted(rows, key=_reading_key, reverse=True)
             if row.status == Note.Status.PUBLISHED
             and row.published_at is not None
             and row.published_at <= now

@@ -1,0 +1,133 @@
+"""Public pages: conditional GET, the page cache and Cache-Control never serve what changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest import mock
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import TestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from notes import fragments
+from notes.models import Note
+from tests.factories import make_category, make_note
+
+
+class PageCacheTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("检索增强")
+        cls.note = make_note(
+            "缓存的笔记", slug="cached", category=cls.category, tags=["缓存"], body="正文。"
+        )
+
+    def setUp(self) -> None:
+        # On for these tests only (tests/conftest.py turns it off for the others).
+        enabled = override_settings(PAGE_CACHE=True)
+        enabled.enable()
+        self.addCleanup(enabled.disable)
+        cache.clear()
+
+    def test_an_unchanged_page_answers_304_without_rendering(self) -> None:
+        first = self.client.get("/")
+        self.assertEqual(first.status_code, 200)
+        with mock.patch("notes.views.NoteListView.get_context_data") as render:
+            again = self.client.get("/", HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual(again.status_code, 304)
+        render.assert_not_called()
+        self.assertEqual(again.content, b"")
+
+    def test_a_feed_poll_honours_if_modified_since(self) -> None:
+        first = self.client.get(reverse("notes:feed"))
+        again = self.client.get(
+            reverse("notes:feed"), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+        )
+        self.assertEqual(again.status_code, 304)
+
+    def test_a_cached_page_is_served_from_the_cache(self) -> None:
+        self.client.get("/")
+        with mock.patch("notes.views.NoteListView.get_context_data") as render:
+            response = self.client.get("/")
+        render.assert_not_called()
+        self.assertContains(response, "缓存的笔记")
+
+    def test_an_edit_shows_at_once_on_cached_pages_and_changes_the_etag(self) -> None:
+        pages = ["/", self.note.get_absolute_url(), reverse("notes:feed"), "/en/"]
+        before = {page: self.client.get(page) for page in pages}
+        self.note.title = "改过的标题"
+        self.note.save()
+        for page in pages:
+            with self.subTest(page=page):
+                response = self.client.get(page, HTTP_IF_NONE_MATCH=before[page]["ETag"])
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, "改过的标题")
+                self.assertNotContains(response, "缓存的笔记")
+
+    def test_a_category_rename_reaches_cached_cards(self) -> None:
+        self.client.get("/")
+        self.category.name = "知识蒸馏"
+        self.category.save()
+        response = self.client.get("/")
+        self.assertContains(response, "知识蒸馏", count=2)  # the navigation and the card
+        self.assertNotContains(response, "检索增强")
+
+    def test_a_scheduled_note_appears_at_its_time_not_at_cache_expiry(self) -> None:
+        soon = timezone.now() + timedelta(minutes=5)
+        make_note("定时发布的笔记", category=self.category, published_at=soon)
+        response = self.client.get("/")
+        self.assertNotContains(response, "定时发布的笔记")
+        # A proxy may keep the page no longer than until the note is due.
+        max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
+        self.assertLessEqual(max_age, 60)
+        later = soon + timedelta(seconds=1)
+        with mock.patch("django.utils.timezone.now", return_value=later):
+            response = self.client.get("/", HTTP_IF_NONE_MATCH=response["ETag"])
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "定时发布的笔记")
+
+    def test_public_pages_may_be_kept_by_a_proxy_for_a_short_while(self) -> None:
+        response = self.client.get("/")
+        self.assertIn("public", response["Cache-Control"])
+        self.assertIn("stale-while-revalidate", response["Cache-Control"])
+        self.assertNotIn("Cookie", response.get("Vary", ""))
+
+    def test_staff_previews_and_the_admin_are_never_cached(self) -> None:
+        user = get_user_model().objects.create_superuser("editor", "e@example.org", "pw")
+        self.client.force_login(user)
+        draft = make_note("草稿", category=self.category, status=Note.Status.DRAFT)
+        preview = self.client.get(reverse("notes:preview", args=[draft.pk]))
+        self.assertIn("no-cache", preview["Cache-Control"])
+        admin = self.client.get(reverse("admin:notes_note_changelist"))
+        self.assertNotIn("public", admin.get("Cache-Control", ""))
+        self.client.logout()
+        self.assertEqual(self.client.get(draft.get_absolute_url()).status_code, 404)
+
+    def test_a_missing_page_is_not_cached(self) -> None:
+        self.assertEqual(self.client.get("/notes/not-yet/").status_code, 404)
+        later = make_note("来了", slug="not-yet", category=self.category)
+        self.assertEqual(self.client.get(later.get_absolute_url()).status_code, 200)
+
+
+class CardTests(TestCase):
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.note = make_note("双语卡片", category=make_category("Vision"), tags=["检测"])
+
+    def test_cards_are_stored_in_each_language(self) -> None:
+        cards = Note.objects.get(pk=self.note.pk).cards
+        self.assertIn('href="/notes/', cards["zh-hans"]["head"])
+        self.assertIn('href="/en/notes/', cards["en"]["head"])
+        self.assertIn('href="/en/tag/', cards["en"]["tags"])
+
+    def test_a_card_of_an_older_build_is_rendered_again_when_shown(self) -> None:
+        """After a deploy that changed a card template or a translation."""
+        Note.objects.filter(pk=self.note.pk).update(
+            cards={"build": "old", "zh-hans": {"head": "<h2>旧的</h2>", "tags": ""}}
+        )
+        response = self.client.get("/")
+        self.assertNotContains(response, "旧的")
+        self.assertContains(response, "双语卡片")
+        self.assertEqual(Note.objects.get(pk=self.note.pk).cards["build"], fragments.BUILD)
