@@ -4,7 +4,7 @@ category, tags or papers change, and read by every list page as stored HTML.
 A card belongs to a build (``BUILD``: the card templates, the translations and
 ``CARD_VERSION``). After a deploy that changes any of them, a card of an older build is
 rendered again the first time a page shows it (and stored), so a new translation never
-shows next to an old one; ``manage.py rerender_notes --cards`` renews them all at once.
+shows next to an old one; ``manage.py rerender_notes`` renews them all at once.
 """
 
 from __future__ import annotations
