@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/research_notes
 STAMP := $(VENV)/.installed
 # Production-like settings for the deploy check; the key is a throwaway for the check only.
-DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org
+DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=check-deploy-$(shell date +%s)-a8f3k2m9x7q1w4e6r5t0y2u8i3o1p9z7 DJANGO_ALLOWED_HOSTS=notes.example.org DJANGO_SITE_URL=https://notes.example.org
 
-.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font screenshots bench-deps bench-quick
+.PHONY: messages run install browser-deps checker-deps migrate demo serve test test-sqlite test-postgres lint format check-deploy bench clean math-font screenshots bench-deps bench-quick bench-import check-clients test-django6 test-faults test-load
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,11 +54,41 @@ run: install
 
 test: install lint check-deploy test-sqlite test-postgres
 
+# The outside checkers (tests marked `clients`) run once, in `make check-clients`, not on
+# each database.
 test-sqlite: install browser-deps checker-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not clients"
 
 test-postgres: install browser-deps checker-deps
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not clients"
+
+# What clients get, judged by the tools outside the project: the Nu HTML checker (no error
+# or warning) and axe-core in Chromium (no serious or critical violation; light, dark, and
+# dark chosen with the switch) on the demo's pages; feedparser and the RSS 2.0 and Atom
+# (RFC 4287) grammars and rules on every kind of feed in both languages
+# (tests/test_accessibility.py, tests/test_feed_validity.py). CI runs it after `make test`.
+check-clients: install browser-deps checker-deps
+	$(BIN)/python -m pytest -m clients
+
+# The second CI leg: the newest Django 6.x on Python 3.13 (pyenv's, else python3.13 on the
+# PATH), in its own virtualenv, the suite on SQLite and PostgreSQL (its own database, so it
+# may run beside the main leg). Django 5.2 LTS on Python 3.11 stays the main leg (.venv).
+PYTHON_DJANGO6 ?= $(or $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13))),python3.13)
+VENV_DJANGO6 ?= .venv-django6
+PG_URL_DJANGO6 ?= postgres://postgres@127.0.0.1:5432/research_notes_django6
+$(VENV_DJANGO6)/.installed: pyproject.toml
+	@$(PYTHON_DJANGO6) -c 'import sys; assert sys.version_info[:2] == (3, 13), sys.version' \
+	  || (echo "test-django6 needs Python 3.13: set PYTHON_DJANGO6=/path/to/python3.13"; exit 1)
+	$(PYTHON_DJANGO6) -m venv $(VENV_DJANGO6)
+	$(VENV_DJANGO6)/bin/pip install --quiet --upgrade pip
+	$(VENV_DJANGO6)/bin/pip install --quiet --upgrade -e '.[dev]' 'django>=6,<7'
+	touch $@
+
+test-django6: $(VENV_DJANGO6)/.installed browser-deps
+	$(VENV_DJANGO6)/bin/python -c 'import django, sys; print("Django", django.get_version(), "on Python", sys.version.split()[0])'
+	$(DEPLOY_ENV) $(VENV_DJANGO6)/bin/python manage.py check --deploy --fail-level WARNING
+	$(VENV_DJANGO6)/bin/python -m pytest -m "not clients"
+	DATABASE_URL=$(PG_URL_DJANGO6) $(VENV_DJANGO6)/bin/python -m pytest -m "not clients"
 
 lint: install
 	$(BIN)/ruff check .
@@ -104,5 +134,22 @@ bench: install bench-deps
 bench-quick: install bench-deps
 	$(BIN)/python bench/run.py --quick --json bench-results.json
 
+# How long `manage.py import_notes` takes for 10,000 notes made from the demo notes.
+bench-import: install
+	$(BIN)/python bench/run.py --import-notes 10000 --databases postgres --json bench-import.json
+
+# Faults for real (tests/test_faults.py, marked `faults`, left out of every other run): the
+# site under gunicorn while PostgreSQL is stopped (pg_ctlcluster) and started again, and a
+# private Redis stopped and started again. Stops the machine's PostgreSQL for a few seconds,
+# so it waits until no other client is connected; CI runs it after the suite.
+test-faults: install
+	$(BIN)/python -m pytest -m faults tests/test_faults.py -s -p no:cacheprovider
+
+# A minute of 64 connections (wrk) on gunicorn, PostgreSQL and Redis while an editor saves
+# through the admin: no error, no non-200, every save seen at once, the scheduled note at its
+# time, worker memory steady (bench/load.py; about two minutes with the setup).
+test-load: install bench-deps
+	$(BIN)/python bench/load.py --json load-results.json
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) $(VENV_DJANGO6) staticfiles .pytest_cache

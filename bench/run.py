@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py --quick [--json FILE]      # 10,000 notes, < 5 minutes
     .venv/bin/python bench/run.py [--scales 1000,10000,100000] [--databases sqlite,postgres]
+    .venv/bin/python bench/run.py --import-notes 10000 [--databases postgres]  # import speed
 
 For each database and scale: a throwaway database (a temporary SQLite file; on PostgreSQL a
 database created and dropped here) filled in bulk with realistic notes, then gunicorn (2 sync
@@ -42,6 +43,8 @@ def configure() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghij")
     os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+    # Feeds and canonical links name the site by its configured address, never the Host.
+    os.environ.setdefault("DJANGO_SITE_URL", "http://127.0.0.1")
     # Queries are counted with the page cache off: what a page costs when it is rendered.
     os.environ.setdefault("DJANGO_PAGE_CACHE", "0")
     os.environ.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))
@@ -57,6 +60,7 @@ def fill(count: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
+    from notes.feedxml import feed_content, render_items
     from notes.fragments import render_cards
     from notes.math.markup import inline_styles
     from notes.models import Category, Note, Series
@@ -77,7 +81,7 @@ def fill(count: int) -> None:
     # Rendered once and reused: the benchmark measures pages, not the save-time pipeline.
     html = render_markdown(body).html
     excerpt = make_excerpt(html)
-    feed_html = inline_styles(html)
+    feed_html = feed_content(inline_styles(html))
     now = timezone.now()
     rng = random.Random(7)
     notes = [
@@ -106,11 +110,17 @@ def fill(count: int) -> None:
         note.tag_data = [[tag.name, tag.slug] for tag in chosen]
         items += [TaggedItem(tag=tag, content_type=note_type, object_id=note.pk) for tag in chosen]
     TaggedItem.objects.bulk_create(items, batch_size=2000)
-    # What a save stores besides the body (Note.refresh_derived): each note's cards in both
-    # languages and its tags as shown.
+    # What a save stores besides the body (Note.refresh_derived): each note's cards and feed
+    # items in both languages and its tags as shown.
     for note in created:
         note.cards = render_cards(note, category=note.category, tags=note.tag_data, papers=[])
-    Note.objects.bulk_update(created, ["cards", "tag_data"], batch_size=1000)
+        note.feed_items = render_items(
+            note,
+            category_name=note.category.name,
+            tag_names=[name for name, _slug in note.tag_data],
+            author="",
+        )
+    Note.objects.bulk_update(created, ["cards", "feed_items", "tag_data"], batch_size=1000)
     index(created)
 
 
@@ -148,11 +158,13 @@ def page_paths(count: int) -> dict[str, str]:
 
     public = Note.objects.published()
     middle = public.order_by("-published_at")[count // 2]
-    # Its related-note candidates, as its last save would have stored them.
+    # Its related-note candidates and its page's own parts, as its last save would have stored
+    # them (for the measured note only: rendering every note's page would slow the fill).
     tag_ids = list(middle.tags.values_list("pk", flat=True))
     Note.objects.filter(pk=middle.pk).update(
         related_data=related.tag_candidates(middle.pk, tag_ids)
     )
+    middle.refresh_page()
     last_page = (public.count() + 19) // 20
     year = middle.published_at.year
     series = Series.objects.first()
@@ -278,10 +290,22 @@ def serve_and_load(
             label = f"{name}{'_cached' if warm and name != 'hello' else ''}"
             print(f"  {label:16} {cold['rps']:8.0f} req/s  p50 {cold['p50_ms']:7.1f} ms  "
                   f"p99 {cold['p99_ms']:7.1f} ms  {cold['bytes']:>7} B", flush=True)  # fmt: skip
+        results["_worker_rss_mb"] = worker_rss_mb(server.pid)
         return results
     finally:
         server.terminate()
         server.wait()
+
+
+def worker_rss_mb(master: int) -> float:
+    """The largest resident size of gunicorn's workers (children of its master), in MB."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return round(max(sizes), 1) if sizes else 0.0
 
 
 def fetch_local_home() -> bytes:
@@ -313,10 +337,13 @@ def run_one(args: argparse.Namespace) -> None:
     if redis_reachable():
         print("  with the page cache (Redis):", flush=True)
         warm = serve_and_load(paths, args.seconds, args.connections, warm=True)
+    memory = {"cold": results.pop("_worker_rss_mb")}
+    if warm:
+        memory["warm"] = warm.pop("_worker_rss_mb")
     Path(args.out).write_text(
         json.dumps(
             {"fill_seconds": filled, "queries": queries, "pages": results, "warm": warm,
-             "paths": paths}
+             "paths": paths, "worker_rss_mb": memory}
         )
     )  # fmt: skip
 
@@ -396,6 +423,58 @@ def ratios(result: dict) -> dict[str, float | None]:
     }
 
 
+def measure_import(database: str, count: int) -> dict:
+    """`manage.py import_notes` of ``count`` files made from the demo notes (each a copy under
+    its own title and slug, with its math, code, tables and tags) into an empty database."""
+    import yaml
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    files = folder / "notes"
+    files.mkdir()
+    sources = sorted((ROOT / "demo" / "notes").glob("*.md"))
+    for i in range(count):
+        _, meta, body = sources[i % len(sources)].read_text(encoding="utf-8").split("---", 2)
+        data = yaml.safe_load(meta)
+        data["title"] = f"{data['title']} · {i}"
+        data["slug"] = f"{data.get('slug') or sources[i % len(sources)].stem}-{i}"
+        data.pop("series", None)
+        data.pop("series_position", None)
+        front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        (files / f"note-{i}.md").write_text(f"---\n{front}---{body}", encoding="utf-8")
+    name = f"bench_import_{count}"
+    if database == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+        url = f"{PG_SERVER}/{name}"
+    else:
+        url = f"sqlite:///{folder / 'import.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    try:
+        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+        began = time.perf_counter()
+        subprocess.run(
+            [*manage, "import_notes", str(files)], env=env, check=True, stdout=subprocess.DEVNULL
+        )
+        seconds = time.perf_counter() - began
+    finally:
+        if database == "postgres":
+            import psycopg
+
+            with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        shutil.rmtree(folder, ignore_errors=True)
+    result = {"database": database, "notes": count, "seconds": round(seconds, 1),
+              "notes_per_second": round(count / seconds, 1)}  # fmt: skip
+    print(f"import_notes: {count} notes into {database} in {seconds:.0f} s "
+          f"({count / seconds:.0f} notes/s)")  # fmt: skip
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10,000 notes, one database")
@@ -404,6 +483,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per page")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--json", help="write the results here")
+    parser.add_argument(
+        "--import-notes", type=int, metavar="N",
+        help="measure only `manage.py import_notes` of N notes (on --databases' first)",
+    )  # fmt: skip
     # A child process's own arguments.
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
@@ -412,6 +495,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         run_one(args)
+        return
+    if args.import_notes:
+        configure()
+        result = measure_import(args.databases.split(",")[0], args.import_notes)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"import": result}, indent=2))
         return
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: run `make bench-deps` (Debian's wrk package).")
@@ -438,7 +527,9 @@ def main() -> None:
 def report(runs: dict[str, dict]) -> None:
     for key, result in runs.items():
         hello = result["pages"]["hello"]["rps"]
-        print(f"\n{key} (fill {result['fill_seconds']:.0f} s)")
+        memory = result.get("worker_rss_mb", {})
+        print(f"\n{key} (fill {result['fill_seconds']:.0f} s, largest worker after the run: "
+              f"{memory.get('cold')} MB cold, {memory.get('warm')} MB warm)")  # fmt: skip
         print(f"{'page':14} {'req/s':>8} {'/hello':>7} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'bytes':>8} {'queries':>7}")  # fmt: skip
         for name, page in result["pages"].items():

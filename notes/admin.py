@@ -25,8 +25,8 @@ from reversion.models import Version
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from notes import revisions
-from notes.models import Category, Figure, Note, Paper, Series, TagAlias
+from notes import figures, locking, revisions
+from notes.models import Category, Figure, Note, Paper, Series, TagAlias, derived_once
 from notes.papers import normalize_arxiv, normalize_doi
 from notes.rendering import render_markdown
 
@@ -98,6 +98,23 @@ def editor_messages() -> dict[str, str]:
 
 
 class NoteAdminForm(forms.ModelForm):
+    # The version the editor started from: a save over a newer one is refused with both
+    # texts shown (notes/locking.py).
+    edit_version = forms.CharField(
+        label=_("version being edited"), widget=forms.HiddenInput, required=False
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.conflict: locking.EditConflict | None = None
+        if self.instance.pk is not None and self.instance.updated_at is not None:
+            self.fields["edit_version"].initial = locking.edit_version(self.instance.updated_at)
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        locking.check(self)
+        return cleaned_data
+
     class Meta:
         model = Note
         fields = (
@@ -149,12 +166,46 @@ class PaperInline(admin.StackedInline):
     extra = 0
 
 
+# Set on the request when a figure could not be written; the form is shown again with it.
+FIGURE_STORAGE_ERROR = "_figure_storage_error"
+
+
+class FigureFormSet(forms.BaseInlineFormSet):
+    storage_error = ""
+
+    def clean(self) -> None:
+        """After a failed write (see ``FigureUploadErrorsMixin``), the reason goes on each
+        new upload's image field, where the editor picks the file again."""
+        super().clean()
+        if not self.storage_error:
+            return
+        uploads = [form for form in self.forms if "image" in form.changed_data]
+        for form in uploads:
+            form.add_error("image", self.storage_error)
+        if not uploads:
+            raise forms.ValidationError(self.storage_error)
+
+
 class FigureInline(admin.TabularInline):
     model = Figure
+    formset = FigureFormSet
     extra = 1
     classes = ("figure-inline",)
     fields = ("image", "alt", "caption", "thumbnail", "snippet")
     readonly_fields = ("thumbnail", "snippet")
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "image":
+            field.help_text = figures.help_text()  # with this site's DJANGO_MAX_UPLOAD_MB
+        return field
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        error = getattr(request, FIGURE_STORAGE_ERROR, "")
+        if error:
+            formset = type(formset.__name__, (formset,), {"storage_error": error})
+        return formset
 
     @admin.display(description=_("preview"))
     def thumbnail(self, obj: Figure) -> str:
@@ -173,8 +224,27 @@ class FigureInline(admin.TabularInline):
         )
 
 
+class FigureUploadErrorsMixin:
+    """A figure that cannot be written (disk full, read-only media folder) rolls back the
+    whole save, as any error in the admin's transaction does, and the files of the other
+    figures written before it are removed. Instead of an error page the editor gets the form
+    back, with everything typed in it and the reason on the image field."""
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
+    ) -> HttpResponse:
+        try:
+            with figures.discarded_on_failure():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except figures.FigureNotStored as exc:
+            figures.logger.error("A figure upload could not be stored: %s", exc)
+            setattr(request, FIGURE_STORAGE_ERROR, str(figures.FigureNotStored.message))
+            # The same submission again: now invalid, so it is shown, not saved.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Note)
-class NoteAdmin(VersionAdmin):
+class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
     form = NoteAdminForm
     inlines = (PaperInline, FigureInline)
     list_display = ("title", "category", "status_label", "published_at", "tag_list")
@@ -189,7 +259,20 @@ class NoteAdmin(VersionAdmin):
     object_history_template = "admin/notes/note/object_history.html"
     history_latest_first = True
     fieldsets = (
-        (None, {"fields": ("title", "short_title", "slug", "category", "tags", "body")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "short_title",
+                    "slug",
+                    "category",
+                    "tags",
+                    "body",
+                    "edit_version",
+                )
+            },
+        ),
         (
             _("Publishing"),
             {
@@ -299,11 +382,14 @@ class NoteAdmin(VersionAdmin):
         return reverse("notes:preview", kwargs={"pk": obj.pk})
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
         note = form.instance
-        # Figures are saved after the note: render again so images get their width/height.
-        if note.figures.exists():
-            note.rerender()
+        # Tags, papers and figures each change what the note stores besides its body: written
+        # once, when they are all in.
+        with derived_once():
+            super().save_related(request, form, formsets, change)
+            # Figures are saved after the note: render again so images get their width/height.
+            if note.figures.exists():
+                note.rerender()
         # The revision holds the note as saved, with the tags and papers saved after it.
         revisions.add_note_to_revision(note)
         for warning in note.render_warnings:

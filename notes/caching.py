@@ -10,18 +10,22 @@ varies by one is never stored.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import re
 from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+from django.utils.text import compress_string
 from django.utils.translation import get_language
 
-from notes import fragments, state
+from notes import fragments, methods, state
 
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Content-Disposition")
 
 
@@ -32,8 +36,7 @@ def version_tag(site: state.State) -> str:
 
 
 def _page_key(request: HttpRequest) -> str:
-    # The host too: without DJANGO_SITE_URL, absolute links come from the request's address.
-    path = f"{get_language()}|{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    path = f"{get_language()}|{request.get_full_path()}"  # no host: links use DJANGO_SITE_URL
     return "notes:page:" + hashlib.sha256(path.encode()).hexdigest()[:32]
 
 
@@ -60,38 +63,73 @@ def _add_headers(response: HttpResponse, site: state.State, etag: str) -> HttpRe
     return response
 
 
+def _from_entry(request: HttpRequest, entry: tuple) -> HttpResponse:
+    _etag, status, headers, content, packed = entry
+    if packed and not _ACCEPTS_GZIP.search(request.headers.get("accept-encoding", "")):
+        content, packed = gzip.decompress(content), False
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    if packed:
+        # As GZipMiddleware marks what it compresses (it leaves this response alone).
+        response["Content-Encoding"] = "gzip"
+        response["Content-Length"] = str(len(content))
+    patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
 def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A public page or feed: the same for every reader, so it can be revalidated, cached here
     and cached by a proxy."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        site = state.current(request)
+        refused = methods.refuse_unsafe(request)
+        if refused is not None:
+            return refused
+        key = _page_key(request) if settings.PAGE_CACHE else None
+        conditional = "if-none-match" in request.headers or "if-modified-since" in request.headers
+        entry = None
+        if key is None or conditional:
+            site = state.current(request)
+        else:
+            # The state and the page in one round trip to Redis.
+            site, entry = state.current_with(request, key)
         etag = version_tag(site)
         not_modified = get_conditional_response(
             request, etag=etag, last_modified=int(site.changed_at.timestamp())
         )
         if not_modified is not None:
             return _add_headers(not_modified, site, etag)
-        key = _page_key(request) if settings.PAGE_CACHE else None
         if key is not None:
-            entry = state.cache_get(key)
-            if entry is not None and entry[0] == etag:
-                _etag, status, headers, content = entry
-                response = HttpResponse(content, status=status)
-                for name, value in headers:
-                    response[name] = value
-                return _add_headers(response, site, etag)
+            if conditional:
+                entry = state.cache_get(key)
+            # (An entry of another shape was kept by an older release of this code.)
+            if isinstance(entry, tuple) and len(entry) == 5 and entry[0] == etag:
+                response = _add_headers(_from_entry(request, entry), site, etag)
+                if response.get("Content-Encoding") == "gzip":
+                    response["ETag"] = "W/" + etag  # as GZipMiddleware marks what it compresses
+                return response
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if key is not None and _cacheable(response):
             headers = [(name, response[name]) for name in KEPT_HEADERS if name in response]
-            entry = (etag, response.status_code, headers, response.content)
+            content = response.content
+            # Kept compressed, as nearly every client asks: a cached page is not compressed
+            # again on every request, and Redis holds a fraction of the bytes.
+            packed = len(content) >= 200
+            entry = (
+                etag,
+                response.status_code,
+                headers,
+                compress_string(content) if packed else content,
+                packed,
+            )
             state.cache_set(key, entry, settings.PAGE_CACHE_SECONDS)
         return _add_headers(response, site, etag)
 
-    wrapped.csrf_exempt = getattr(view, "csrf_exempt", False)
+    # Nothing but GET and HEAD reaches the view, so there is nothing for CSRF to protect;
+    # exempt, other methods get their 405 above instead of the CSRF check's 403.
+    wrapped.csrf_exempt = True
     return wrapped

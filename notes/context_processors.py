@@ -1,8 +1,11 @@
+import functools
 import json
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
-from django.urls import reverse, translate_url
+from django.templatetags.static import static
+from django.urls import get_script_prefix, reverse, translate_url
 from django.utils.translation import get_language, gettext
 
 from notes import state
@@ -17,16 +20,51 @@ def site(request: HttpRequest) -> dict:
     The categories come from the site state (notes.state), read only when a template shows
     them: the admin's pages never ask for it.
     """
+    try:
+        addresses = {
+            "canonical_url": canonical_url(request),
+            "language_alternates": language_alternates(request),
+        }
+    except SuspiciousOperation:
+        # The request itself is what is wrong (say, more parameters than Django reads): its
+        # 400 page is shown without the links made from it, rather than failing again (500).
+        addresses = {"canonical_url": "", "language_alternates": []}
+    chrome = site_chrome(get_language(), get_script_prefix())
     return {
         "site_name": settings.SITE_NAME,
         "site_description": settings.SITE_DESCRIPTION,
         "nav_categories": lambda: navigation(request),
         # Site-wide feeds; list views replace these with their own category or tag feeds.
-        "feeds": feed_links(settings.SITE_NAME, reverse("notes:feed"), reverse("notes:feed-atom")),
-        "canonical_url": canonical_url(request),
+        "feeds": chrome["feeds"],
+        "links": chrome["links"],
+        "assets": chrome["assets"],
         "ui_lang": bcp47(get_language()),
-        "language_alternates": language_alternates(request),
         "reader_messages": reader_messages(),
+        **addresses,
+    }
+
+
+@functools.lru_cache(maxsize=16)
+def site_chrome(language: str, script_prefix: str) -> dict:
+    """The addresses every page's header, footer and head link to: the same for every
+    request in a language (and for the deployment's path prefix), so worked out once per
+    process rather than reversed on every page."""
+    links = {
+        name.replace("-", "_"): reverse(f"notes:{name}")
+        for name in (
+            "list", "search", "opensearch", "categories", "tags", "archive", "series-list",
+            "feed", "feed-atom",
+        )
+    }  # fmt: skip
+    assets = {
+        name.replace("/", "_").replace(".", "_"): static(name)
+        for name in ("favicon.svg", "css/site.css", "css/pygments.css", "js/theme.js",
+                     "js/reader.js")
+    }  # fmt: skip
+    return {
+        "links": links,
+        "assets": assets,
+        "feeds": feed_links(settings.SITE_NAME, links["feed"], links["feed_atom"]),
     }
 
 

@@ -1,10 +1,10 @@
 """RSS 2.0 and Atom feeds with the full rendered note, for real feed readers.
 
 Django's generators only carry a summary, so both are extended with the full HTML:
-``content:encoded`` in RSS and ``<content type="html">`` in Atom.
+``content:encoded`` in RSS and ``<content type="html">`` in Atom (notes.feedxml). Each
+note's item is rendered on save; a feed joins the stored items around the notes' HTML.
 """
 
-import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -13,49 +13,23 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.encoding import iri_to_uri
+from django.utils.translation import get_language
 from taggit.models import Tag
 
-from notes import search, state
+from notes import feedxml, search, state
+from notes.feedxml import ContentAtomFeed, ContentRssFeed, absolutize
 from notes.models import Category, Note, Series
+from notes.seo import absolute
 
-# What a feed never reads of a note.
-FEED_UNREAD = ("body", "body_html", "cards", "toc_html", "render_warnings", "extra_front_matter",
-               "related_data", "paper_data")  # fmt: skip
-# Root-relative links and images (/notes/..., /media/...) mean nothing inside a feed reader.
-_ROOT_RELATIVE = re.compile(r'(\s(?:href|src)=")/(?!/)')
+# What a feed reads of a note: its stored item halves and its HTML.
+FEED_FIELDS = ("id", "published_at", "updated_at", "feed_html", "feed_items")
 
 
-def absolutize(html: str, base: str) -> str:
-    return _ROOT_RELATIVE.sub(rf"\1{base}/", html)
-
-
-class ContentRssFeed(Rss201rev2Feed):
-    def rss_attributes(self) -> dict:
-        return {
-            **super().rss_attributes(),
-            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
-        }
-
-    def add_item_elements(self, handler, item) -> None:
-        super().add_item_elements(handler, item)
-        if item.get("content"):
-            handler.addQuickElement("content:encoded", item["content"])
-
-
-class ContentAtomFeed(Atom1Feed):
-    def item_attributes(self, item) -> dict:
-        # Each entry says its own language (an English note in a Chinese site's feed); RSS
-        # has no per-item language, so RSS channels keep the site's.
-        attributes = super().item_attributes(item)
-        if item.get("lang"):
-            attributes["xml:lang"] = item["lang"]
-        return attributes
-
-    def add_item_elements(self, handler, item) -> None:
-        super().add_item_elements(handler, item)
-        if item.get("content"):
-            handler.addQuickElement("content", item["content"], {"type": "html"})
+def _absolute(path: str) -> str:
+    """``path`` on DJANGO_SITE_URL, encoded as Django's feeds encode addresses (so ids stay
+    what they were when Django added the host itself)."""
+    return iri_to_uri(absolute(None, path))
 
 
 class LatestNotesFeed(Feed):
@@ -63,52 +37,59 @@ class LatestNotesFeed(Feed):
     description = settings.SITE_DESCRIPTION
 
     def get_feed(self, obj, request: HttpRequest):
-        # Feed instances are shared between threads, so the request's base URL is applied
-        # here, per feed, rather than stored on self.
+        """The channel from Django's Feed, the items as each note stores them. Every address
+        comes from DJANGO_SITE_URL: a feed fetched by another host name is byte for byte the
+        same, and readers never see an item twice."""
         feed = super().get_feed(obj, request)
-        base_url = request.build_absolute_uri("/").rstrip("/")
-        for item in feed.items:
-            item["content"] = absolutize(item["content"], base_url)
+        # Names, descriptions and the search query are plain text, as XML can carry it.
+        for key in ("title", "description", "subtitle"):
+            if feed.feed.get(key):
+                feed.feed[key] = feedxml.xml_text(str(feed.feed[key]))
+        feed.feed["feed_url"] = _absolute(self.feed_path(obj, request))
+        notes = self.feed_notes(obj)
+        kind = "atom" if issubclass(self.feed_type, ContentAtomFeed) else "rss"
+        language = get_language()
+        feed.stored = [self.item_xml(note, kind, language) for note in notes]
+        feed.stored_latest = max(
+            (max(note.updated_at, note.published_at) for note in notes), default=None
+        )
         return feed
+
+    def items(self, obj=None) -> list[Note]:
+        return []  # get_feed adds the items, from what each note stores
+
+    def feed_path(self, obj, request: HttpRequest) -> str:
+        """The feed's own address (its self link), without what else a client added."""
+        return request.path
+
+    def item_xml(self, note: Note, kind: str, language: str) -> str:
+        xml = feedxml.stored_item(note, kind, language)
+        if xml is None:
+            # Stored by an older release, or for another site address: rendered and kept.
+            note = Note.objects.select_related("category", "author").get(pk=note.pk)
+            note.refresh_feed_items()
+            xml = feedxml.stored_item(note, kind, language)
+        if xml is None:  # no stored halves for this note: written whole, as Django would
+            fields = feedxml.item_fields(
+                note,
+                category_name=note.category.name,
+                tag_names=[name for name, _slug in note.tag_data],
+                author=note.author_name,
+            )
+            xml = feedxml.render_item(kind, fields, absolutize(note.feed_html, settings.SITE_URL))
+        return xml
 
     def title(self, obj=None) -> str:
         return settings.SITE_NAME
 
     def link(self, obj=None) -> str:
-        return "/"
+        return _absolute("/")
 
     def notes(self, obj=None) -> QuerySet[Note]:
         return Note.objects.published()
 
-    def items(self, obj=None) -> list[Note]:
-        return list(
-            self.notes(obj)
-            .select_related("category", "author")
-            .defer(*FEED_UNREAD)[: settings.FEED_ITEMS]
-        )
-
-    def item_title(self, item: Note) -> str:
-        return item.title
-
-    def item_description(self, item: Note) -> str:
-        return item.excerpt
-
-    def item_author_name(self, item: Note) -> str:
-        return item.author_name or settings.SITE_NAME
-
-    def item_pubdate(self, item: Note):
-        return item.published_at
-
-    def item_updateddate(self, item: Note):
-        return max(item.updated_at, item.published_at)
-
-    def item_categories(self, item: Note) -> list[str]:
-        return [item.category.name, *(name for name, _slug in item.tag_data)]
-
-    def item_extra_kwargs(self, item: Note) -> dict:
-        # Feed readers have no math.css: math's layout classes travel as inline styles, written
-        # on save (Note.feed_html).
-        return {"content": item.feed_html, "lang": item.lang}
+    def feed_notes(self, obj=None) -> list[Note]:
+        return list(self.notes(obj).only(*FEED_FIELDS)[: settings.FEED_ITEMS])
 
 
 class LatestNotesAtomFeed(LatestNotesFeed):
@@ -124,7 +105,7 @@ class CategoryFeed(LatestNotesFeed):
         return f"{obj.name} · {settings.SITE_NAME}"
 
     def link(self, obj: Category) -> str:
-        return obj.get_absolute_url()
+        return _absolute(obj.get_absolute_url())
 
     def description(self, obj: Category) -> str:
         return obj.description or settings.SITE_DESCRIPTION
@@ -154,7 +135,7 @@ class TagFeed(LatestNotesFeed):
         return f"#{obj.name} · {settings.SITE_NAME}"
 
     def link(self, obj: Tag) -> str:
-        return reverse("notes:tag", kwargs={"slug": obj.slug})
+        return _absolute(reverse("notes:tag", kwargs={"slug": obj.slug}))
 
     def description(self, obj: Tag) -> str:
         return f"{settings.SITE_DESCRIPTION} #{obj.name}"
@@ -180,22 +161,24 @@ class SearchFeed(LatestNotesFeed):
             raise Http404("A search feed needs a query: /search/feed/?q=diffusion")
         return query
 
+    def feed_path(self, obj: search.Query, request: HttpRequest) -> str:
+        # The query is the feed: without it the self link would name a 404.
+        return f"{request.path}?{urlencode({'q': obj.text})}"
+
     def title(self, obj: search.Query) -> str:
         return f"“{obj.text}” · {settings.SITE_NAME}"
 
     def link(self, obj: search.Query) -> str:
-        return f"{reverse('notes:search')}?{urlencode({'q': obj.text})}"
+        return _absolute(f"{reverse('notes:search')}?{urlencode({'q': obj.text})}")
 
     def description(self, obj: search.Query) -> str:
         return f"{settings.SITE_DESCRIPTION} “{obj.text}”"
 
-    def items(self, obj: search.Query) -> list[Note]:
+    def feed_notes(self, obj: search.Query) -> list[Note]:
         found = search.search(
             obj, Note.objects.published(), order="newest", offset=0, limit=settings.FEED_ITEMS
         )
-        by_id = (
-            Note.objects.select_related("category", "author").defer(*FEED_UNREAD).in_bulk(found.ids)
-        )
+        by_id = Note.objects.only(*FEED_FIELDS).in_bulk(found.ids)
         return [by_id[pk] for pk in found.ids]
 
 
@@ -219,7 +202,7 @@ class SeriesFeed(LatestNotesFeed):
         return f"{obj.title} · {settings.SITE_NAME}"
 
     def link(self, obj: Series) -> str:
-        return obj.get_absolute_url()
+        return _absolute(obj.get_absolute_url())
 
     def description(self, obj: Series) -> str:
         return obj.description or settings.SITE_DESCRIPTION

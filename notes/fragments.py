@@ -1,10 +1,13 @@
-"""A note's list item ("card") in each interface language, rendered once when the note, its
-category, tags or papers change, and read by every list page as stored HTML.
+"""What a note shows of itself, rendered once when the note, its category, tags, papers or
+series change, and read as stored HTML: its list item ("card") in each interface language,
+which every list page shows, and the parts of its own page that depend on nothing else
+(``Note.page``: meta tags, JSON-LD, the header, papers and contents).
 
-A card belongs to a build (``BUILD``: the card templates, the translations and
-``CARD_VERSION``). After a deploy that changes any of them, a card of an older build is
-rendered again the first time a page shows it (and stored), so a new translation never
-shows next to an old one; ``manage.py rerender_notes`` renews them all at once.
+Both belong to a build (``BUILD``: their templates, the translations, the site's address and
+name, and ``CARD_VERSION``). After a deploy that changes any of them, a card or page of an
+older build is rendered again the first time a page shows it (and stored), so a new
+translation never shows next to an old one; ``manage.py rerender_notes`` renews them all at
+once.
 """
 
 from __future__ import annotations
@@ -20,18 +23,29 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from notes import seo
+
 # Raise when what a card shows changes in code rather than in a template.
 CARD_VERSION = 1
 CARD_TEMPLATES = ("includes/note_card_head.html", "includes/tag_list.html")
+# The parts of a note's page that show only the note itself (its category, tags, papers and
+# series by name), rendered with it; the page adds what depends on other notes.
+PAGE_PARTS = {
+    "meta": "includes/note_page_meta.html",
+    "head": "includes/note_page_head.html",
+    "header": "includes/note_page_header.html",
+    "intro": "includes/note_page_intro.html",
+}
+PAGE_TEMPLATES = (*PAGE_PARTS.values(), "includes/paper_card.html", "includes/math_head.html")
 # What a list page reads of each note: the card and what goes between its two halves.
 LIST_FIELDS = ("id", "cards", "excerpt", "lang")
 
 
 def _build() -> str:
     """A digest of everything a card is made of besides the note's own data."""
-    digest = hashlib.sha256(str(CARD_VERSION).encode())
+    digest = hashlib.sha256(f"{CARD_VERSION}|{settings.SITE_URL}|{settings.SITE_NAME}".encode())
     folders = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]
-    for name in CARD_TEMPLATES:
+    for name in (*CARD_TEMPLATES, *PAGE_TEMPLATES):
         for folder in folders:
             if (folder / name).exists():
                 digest.update((folder / name).read_bytes())
@@ -76,6 +90,53 @@ def render_cards(note: Any, *, category: Any, tags: list[list[str]], papers: lis
             )
         cards[code] = {"head": head.strip(), "tags": tag_list.strip()}
     return cards
+
+
+def page_parts(
+    note: Any, *, category: Any, tags: list[dict], papers: list, series: Any, preview: bool = False
+) -> dict[str, SafeString]:
+    """A note page's own parts in the active language: its meta tags, its head (math styles,
+    JSON-LD), its header (title, meta line, tags) and what precedes the body (papers,
+    contents)."""
+    image = seo.first_image(note)
+    context = {
+        "note": note,
+        "category": category,
+        "tags": tags,
+        "papers": papers,
+        "preview": preview,
+        "author_name": note.author_name,
+        "preview_image": seo.absolute(None, image) if image else "",
+        "json_ld": [
+            seo.json_ld(data)
+            for data in seo.note_json_ld(
+                note, request=None, tags=tags, papers=papers, series=series, image=image
+            )
+        ],
+    }
+    return {
+        name: mark_safe(render_to_string(template, context).strip())
+        for name, template in PAGE_PARTS.items()
+    }
+
+
+def render_page(note: Any, *, category: Any, tags: list[dict], papers: list, series: Any) -> dict:
+    """``page_parts`` in every language, as ``Note.page`` keeps them."""
+    page: dict[str, Any] = {"build": BUILD}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            page[code] = page_parts(
+                note, category=category, tags=tags, papers=papers, series=series
+            )
+    return page
+
+
+def stored_page(page: dict, language: str | None = None) -> dict[str, SafeString] | None:
+    """The stored parts in this language, or None when they must be rendered again."""
+    language = language or translation.get_language()
+    if not is_current(page) or language not in page:
+        return None
+    return {name: mark_safe(html) for name, html in page[language].items()}
 
 
 def is_current(cards: dict) -> bool:

@@ -2,6 +2,11 @@
 
 The file format is the backup format: ``export_notes`` writes what ``import_notes`` reads,
 and an export, imported into an empty database and exported again, gives identical files.
+With the media folder (the figures' image files) it is a whole backup of what readers see:
+notes with their dates to the microsecond, drafts and scheduled notes, categories, tags with
+their slugs and aliases, series, papers, figures, the authors' names and the names notes
+had before (old addresses redirect, old [[links]] resolve). Not in it: editors' accounts and
+permissions, and revision history (a database dump keeps those: README, "Backups").
 """
 
 from __future__ import annotations
@@ -19,18 +24,34 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_unicode_slug
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
-from notes.models import Category, Note, Paper, Series, TagAlias, make_slug
+from notes.markdown_ext import wiki_key
+from notes.models import (
+    Category,
+    Figure,
+    Note,
+    OldName,
+    Paper,
+    Series,
+    TagAlias,
+    derived_once,
+    make_slug,
+    rerender_linking_notes,
+)
 from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors
 from notes.revisions import add_note_to_revision
 
 KNOWN_KEYS = (
-    "title", "short_title", "slug", "date", "updated", "category", "tags", "summary", "language",
-    "draft", "author", "paper", "papers", "series", "series_position",
+    "title", "short_title", "slug", "date", "updated", "created", "category", "tags", "summary",
+    "language", "draft", "author", "paper", "papers", "series", "series_position", "figures",
+    "old_slugs", "old_titles",
 )  # fmt: skip
+# Front-matter figure keys, in export order. ``image`` is the file's name in MEDIA_ROOT.
+FIGURE_KEYS = ("image", "alt", "caption", "width", "height")
 # Front-matter paper keys, in export order, and the Paper field each one fills.
 PAPER_KEYS = {
     "title": "title", "authors": "authors", "venue": "venue", "year": "year", "url": "url",
@@ -41,6 +62,8 @@ CATEGORIES_FILE = "_categories.yml"
 TAGS_FILE = "_tags.yml"
 # Series titles, slugs and descriptions: [{title, slug, description}], sorted by slug.
 SERIES_FILE = "_series.yml"
+# The names shown for the notes' authors: [{username, first_name, last_name}], by username.
+AUTHORS_FILE = "_authors.yml"
 DEFAULT_CATEGORY = "Uncategorized"
 _JEKYLL_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
@@ -163,6 +186,11 @@ class NoteFile:
     extra: dict[str, Any]
     series: str = ""
     series_position: int | None = None
+    created_at: dt.datetime | None = None
+    # None: the file says nothing about figures, and a re-import leaves the note's alone.
+    figures: list[dict[str, Any]] | None = None
+    old_slugs: list[str] = field(default_factory=list)
+    old_titles: list[str] = field(default_factory=list)
 
 
 _url_validator = URLValidator(schemes=["http", "https"])
@@ -304,7 +332,61 @@ def read_note_file(path: Path) -> NoteFile:
         extra={k: json_safe(v) for k, v in meta.items() if k not in (*KNOWN_KEYS, "categories")},
         series=to_series(meta.get("series")),
         series_position=to_position(meta.get("series_position")),
+        created_at=to_datetime(meta["created"], "created") if meta.get("created") else None,
+        figures=to_figures(meta["figures"]) if "figures" in meta else None,
+        old_slugs=to_names(meta.get("old_slugs"), "old_slugs"),
+        old_titles=to_names(meta.get("old_titles"), "old_titles"),
     )
+
+
+def to_figures(value: Any) -> list[dict[str, Any]]:
+    """The note's figures: files in MEDIA_ROOT (copied there from the backup's media folder)
+    with their alt text, caption and size."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise NoteFileError("'figures' must be a list of figures")
+    figures = []
+    limit = Figure._meta.get_field("image").max_length
+    for index, entry in enumerate(value):
+        where = f"figures[{index}]"
+        if not isinstance(entry, dict):
+            raise NoteFileError(f"{where} must be a mapping with image, alt, caption, ...")
+        unknown = sorted(set(map(str, entry)) - set(FIGURE_KEYS))
+        if unknown:
+            raise NoteFileError(
+                f"{where} has unknown keys {', '.join(unknown)} (known: {', '.join(FIGURE_KEYS)})"
+            )
+        image = str(entry.get("image") or "").strip()
+        parts = Path(image).parts
+        # A name inside MEDIA_ROOT, as Django stores it: never absolute, never climbing out.
+        if not image or Path(image).is_absolute() or ".." in parts or "\\" in image:
+            raise NoteFileError(f"{where}: 'image' must be a file name inside the media folder")
+        if len(image) > limit:
+            raise NoteFileError(f"{where}: 'image' is longer than {limit} characters")
+        record: dict[str, Any] = {"image": image}
+        for key in ("alt", "caption"):
+            record[key] = to_text(entry.get(key), f"{where}.{key}", _field_length(Figure, key))
+        for key in ("width", "height"):
+            size = entry.get(key, 0) or 0
+            if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+                raise NoteFileError(f"{where}: '{key}' must be a number of pixels, not {size!r}")
+            record[key] = size
+        figures.append(record)
+    return figures
+
+
+def to_names(value: Any, key: str) -> list[str]:
+    """Old slugs or titles: a list of strings."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or any(isinstance(item, list | dict) for item in value):
+        raise NoteFileError(f"'{key}' must be a list of names, not {value!r}")
+    names = [str(item).strip() for item in value if str(item).strip()]
+    limit = _field_length(OldName, "key")
+    if any(len(name) > limit for name in names):
+        raise NoteFileError(f"'{key}' has a name longer than {limit} characters")
+    return names
 
 
 def to_series(value: Any) -> str:
@@ -356,10 +438,12 @@ def load_categories_file(path: Path) -> None:
 
 
 def load_tags_file(path: Path) -> None:
-    """Each tag's aliases, as the file lists them (a tag the file names is created)."""
+    """Each tag's aliases, as the file lists them (a tag the file names is created), and its
+    slug, its page's address, when the file gives one (exports since backups were whole)."""
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     if not isinstance(entries, list):
         raise NoteFileError("must be a list of tags")
+    slugs: dict[Tag, str] = {}
     for entry in entries:
         if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
             raise NoteFileError(f"every tag needs a 'name': {entry!r}")
@@ -369,12 +453,63 @@ def load_tags_file(path: Path) -> None:
         names = list(dict.fromkeys(str(alias).strip() for alias in aliases if str(alias).strip()))
         if any(len(name) > _field_length(TagAlias, "name") for name in names):
             raise NoteFileError(f"an alias of {entry['name']!r} is too long")
+        slug = str(entry.get("slug") or "").strip()
+        if slug:
+            try:
+                validate_unicode_slug(slug)
+            except ValidationError as exc:
+                raise NoteFileError(f"the slug of {entry['name']!r} is not a slug") from exc
         tag = Tag.objects.filter(name=str(entry["name"]).strip()).first() or Tag.objects.create(
             name=str(entry["name"]).strip()
         )
         tag.aliases.exclude(name__in=names).delete()
         for name in names:
             TagAlias.objects.get_or_create(tag=tag, name=name)
+        if slug and slug != tag.slug:
+            slugs[tag] = slug
+    set_tag_slugs(slugs)
+
+
+def set_tag_slugs(slugs: dict[Tag, str]) -> None:
+    """Give tags their slugs back. Restored in another order, two tags whose names slugify
+    alike ("C" and "C++") may hold each other's: those step aside first."""
+    moving = {tag.pk for tag in slugs}
+    for holder in Tag.objects.filter(slug__in=slugs.values()):
+        if holder.pk not in moving:
+            raise NoteFileError(f"the slug {holder.slug!r} is another tag's: {holder.name!r}")
+        holder.slug = f"{holder.slug}-{holder.pk}-moving"
+        holder.save(update_fields=["slug"])
+    for tag, slug in slugs.items():
+        tag.slug = slug
+        tag.save(update_fields=["slug"])
+
+
+def load_authors_file(path: Path) -> list[str]:
+    """The names readers see for the authors (user names in the notes' ``author:``). A user
+    this site lacks is created with no password and no staff rights; an existing user's name
+    is only filled in, never replaced. Returns the user names created."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of authors")
+    user_model = get_user_model()
+    created = []
+    for entry in entries:
+        username = str(entry.get("username") or "").strip() if isinstance(entry, dict) else ""
+        if not username:
+            raise NoteFileError(f"every author needs a 'username': {entry!r}")
+        if len(username) > _field_length(user_model, user_model.USERNAME_FIELD):
+            raise NoteFileError(f"the user name {username[:40]!r}… is too long")
+        user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+        if user is None:
+            user = user_model(**{user_model.USERNAME_FIELD: username})
+            user.set_unusable_password()
+            created.append(username)
+        for key in ("first_name", "last_name"):
+            value = to_text(entry.get(key), key, _field_length(user_model, key))
+            if value and not getattr(user, key, ""):
+                setattr(user, key, value)
+        user.save()
+    return created
 
 
 def load_series_file(path: Path) -> None:
@@ -434,13 +569,18 @@ def import_paths(paths: list[Path]) -> ImportReport:
         _load_side_file(path, load_categories_file, report)
     for path in (path / SERIES_FILE for path in paths if (path / SERIES_FILE).is_file()):
         _load_side_file(path, load_series_file, report)
+    for path in (path / AUTHORS_FILE for path in paths if (path / AUTHORS_FILE).is_file()):
+        created = _load_side_file(path, load_authors_file, report) or []
+        report.notices += [
+            (path, f"created user '{name}' (no password, not staff)") for name in created
+        ]
     for path in files:
         if not path.exists():
             report.errors.append((path, "no such file or folder"))
             continue
         try:
             note_file = read_note_file(path)
-            with transaction.atomic(), reversion.create_revision():
+            with transaction.atomic(), reversion.create_revision(), derived_once():
                 reversion.set_comment(f"Imported from {path.name}")
                 created = save_note_file(note_file, report)
         except NoteFileError as exc:
@@ -458,16 +598,17 @@ def import_paths(paths: list[Path]) -> ImportReport:
     return report
 
 
-def _load_side_file(path: Path, load, report: ImportReport) -> None:
-    """_categories.yml, _series.yml or _tags.yml, all or nothing; a broken one is reported,
-    not fatal."""
+def _load_side_file(path: Path, load, report: ImportReport) -> Any:
+    """_categories.yml, _series.yml, _authors.yml or _tags.yml, all or nothing; a broken one
+    is reported, not fatal."""
     try:
         with transaction.atomic():
-            load(path)
+            return load(path)
     except (NoteFileError, yaml.YAMLError, ValueError) as exc:
         report.errors.append((path, str(exc)))
     except DatabaseError as exc:  # e.g. a negative order, a slug another category has
         report.errors.append((path, f"could not be saved: {exc}"))
+    return None
 
 
 def save_note_file(data: NoteFile, report: ImportReport) -> bool:
@@ -505,6 +646,16 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     Paper.objects.bulk_create(
         Paper(note=note, position=position, **record) for position, record in enumerate(data.papers)
     )
+    if data.figures is not None and save_figures(note, data, report):
+        # Rendered again now that its images' sizes are known, as the admin does.
+        note.rerender()
+    names = restore_old_names(note, slugs=data.old_slugs, titles=data.old_titles)
+    if names:
+        # Notes imported before this one may [[link]] to it by a name it had before.
+        rerender_linking_notes(names, exclude_pk=note.pk)
+    if data.created_at is not None:
+        Note.objects.filter(pk=note.pk).update(created_at=data.created_at)
+        note.created_at = data.created_at
     # updated_at is auto_now; an import restores the file's value after saving. A new note
     # whose file has no 'updated' was never edited after publishing: saying "updated today"
     # because it was imported today would mislead readers.
@@ -524,6 +675,65 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     return created
 
 
+def save_figures(note: Note, data: NoteFile, report: ImportReport) -> bool:
+    """The note's figures become the file's (their image files are expected in MEDIA_ROOT:
+    copy the backup's media folder first). Returns whether any changed."""
+    storage = Figure._meta.get_field("image").storage
+    existing = {figure.image.name: figure for figure in note.figures.all()}
+    changed = False
+    for index, record in enumerate(data.figures or []):
+        name = record["image"]
+        present = storage.exists(name)
+        if not present:
+            if not (record["width"] and record["height"]):
+                raise NoteFileError(
+                    f"figures[{index}]: {name} is not in the media folder: copy it there first"
+                )
+            report.notices.append((data.path, f"figure file not in the media folder: {name}"))
+        figure = existing.pop(name, None)
+        if figure is None:
+            # With its size given, the file is not opened to measure it (it may be missing).
+            figure = Figure(note=note, image=name, width=record["width"], height=record["height"])
+        values = {key: record[key] for key in ("alt", "caption", "width", "height")}
+        if not values["width"] or not values["height"]:
+            values.update(width=figure.image.width, height=figure.image.height)
+        if figure.pk is None or any(getattr(figure, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(figure, key, value)
+            figure.save()
+            changed = True
+    for figure in existing.values():  # no longer in the file: the row goes, the file stays
+        figure.delete()
+        changed = True
+    return changed
+
+
+def restore_old_names(note: Note, *, slugs: list[str], titles: list[str]) -> set[str]:
+    """The slugs and titles the note had before, so its old addresses redirect and old
+    [[links]] resolve. A name another note now has is no longer an old one (as on save).
+    Returns the names added."""
+    wanted = [(OldName.Kind.SLUG, slug) for slug in slugs]
+    wanted += [(OldName.Kind.TITLE, wiki_key(title)) for title in titles]
+    if not wanted:
+        return set()
+    keys = {key for _kind, key in wanted}
+    in_use = set(
+        Note.objects.filter(Q(slug__in=keys) | Q(title_key__in=keys)).values_list(
+            "slug", "title_key"
+        )
+    )
+    taken = {(OldName.Kind.SLUG, slug) for slug, _title in in_use}
+    taken |= {(OldName.Kind.TITLE, title) for _slug, title in in_use}
+    kept = set(OldName.objects.filter(note=note).values_list("kind", "key"))
+    added = set()
+    for kind, key in wanted:
+        if (kind, key) in taken or (kind, key) in kept:
+            continue
+        OldName.objects.update_or_create(kind=kind, key=key, defaults={"note": note})
+        added.add(key)
+    return added
+
+
 def find_or_create_author(username: str, path: Path, report: ImportReport):
     user_model = get_user_model()
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
@@ -539,7 +749,10 @@ def find_or_create_author(username: str, path: Path, report: ImportReport):
 
 
 def format_datetime(value: dt.datetime) -> str:
-    return timezone.localtime(value).isoformat(timespec="seconds")
+    """Site time, to the second as editors write it, or to the microsecond when the database
+    has one: pages and feeds show the instant (and order by it), so a restore keeps it."""
+    value = timezone.localtime(value)
+    return value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
 
 
 def note_to_text(note: Note) -> str:
@@ -548,6 +761,7 @@ def note_to_text(note: Note) -> str:
         "slug": note.slug,
         **({"date": format_datetime(note.published_at)} if note.published_at else {}),
         "updated": format_datetime(note.updated_at),
+        "created": format_datetime(note.created_at),
         "category": note.category.name,
         "tags": sorted(tag.name for tag in note.tags.all()),
     }
@@ -565,6 +779,22 @@ def note_to_text(note: Note) -> str:
         if note.series_position is not None:
             meta["series_position"] = note.series_position
     meta.update(papers_to_front_matter(list(note.papers.all())))
+    figures = [
+        {
+            "image": figure.image.name,
+            "alt": figure.alt,
+            **({"caption": figure.caption} if figure.caption else {}),
+            "width": figure.width,
+            "height": figure.height,
+        }
+        for figure in note.figures.all()
+    ]
+    if figures:
+        meta["figures"] = figures
+    old_names = sorted((name.kind, name.key) for name in note.old_names.all())
+    for kind, key in ((OldName.Kind.SLUG, "old_slugs"), (OldName.Kind.TITLE, "old_titles")):
+        if names := [name for name_kind, name in old_names if name_kind == kind]:
+            meta[key] = names
     # Keys this version reads itself are never written from the kept extras.
     meta.update(sorted(i for i in note.extra_front_matter.items() if i[0] not in KNOWN_KEYS))
     header = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
@@ -580,12 +810,29 @@ def categories_to_text() -> str:
 
 
 def tags_to_text() -> str:
+    """Every tag with its slug (its page's address) and its aliases, by name."""
     entries = [
-        {"name": tag.name, "aliases": [alias.name for alias in tag.aliases.all()]}
-        for tag in Tag.objects.filter(aliases__isnull=False)
+        {
+            "name": tag.name,
+            "slug": tag.slug,
+            "aliases": [alias.name for alias in tag.aliases.all()],
+        }
+        for tag in Tag.objects.order_by("name", "pk").prefetch_related("aliases")
+    ]
+    return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def authors_to_text() -> str:
+    entries = [
+        {
+            "username": user.get_username(),
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+        }
+        for user in get_user_model()
+        ._default_manager.filter(notes__isnull=False)
         .distinct()
-        .order_by("name")
-        .prefetch_related("aliases")
+        .order_by(get_user_model().USERNAME_FIELD)
     ]
     return yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000)
 
@@ -601,13 +848,15 @@ def series_to_text() -> str:
 def export_notes(directory: Path) -> int:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CATEGORIES_FILE).write_text(categories_to_text(), encoding="utf-8")
-    if TagAlias.objects.exists():
+    if Tag.objects.exists():
         (directory / TAGS_FILE).write_text(tags_to_text(), encoding="utf-8")
     if Series.objects.exists():
         (directory / SERIES_FILE).write_text(series_to_text(), encoding="utf-8")
+    if Note.objects.filter(author__isnull=False).exists():
+        (directory / AUTHORS_FILE).write_text(authors_to_text(), encoding="utf-8")
     count = 0
     notes = Note.objects.select_related("category", "author", "series").prefetch_related(
-        "tags", "papers"
+        "tags", "papers", "figures", "old_names"
     )
     for note in notes.order_by("slug").iterator(chunk_size=500):
         (directory / f"{note.slug}.md").write_text(note_to_text(note), encoding="utf-8")

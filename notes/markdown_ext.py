@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from notes.math import EquationPlan, MathError, latex_to_mathml, plan_equations
+from notes.math.engine import TIMEOUT_MS
 from notes.math.numbering import REF_PATTERN, anchor_id
+from notes.plaintext import plain_text
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,60 @@ class LinkTarget:
 
 
 @dataclass(frozen=True)
+class RenderLimits:
+    """What one body may hold and cost, so rendering it takes a few seconds whatever was typed
+    (the site's values are settings.NOTE_BODY_MAX_CHARS, NOTE_MAX_NESTING, NOTE_MAX_FORMULAS
+    and NOTE_RENDER_SECONDS)."""
+
+    body_chars: int = 200_000
+    nesting: int = 32
+    formulas: int = 2_000
+    seconds: float = 4.0
+    # The formulas' share of the time; by default most of it.
+    math_budget: float | None = None
+
+    @property
+    def math_seconds(self) -> float:
+        """Formulas get most of the time; past it they stay source and the rest renders."""
+        return self.seconds * 0.6 if self.math_budget is None else self.math_budget
+
+    @classmethod
+    def from_settings(cls, settings: object) -> RenderLimits:
+        default = cls()
+        return cls(
+            body_chars=getattr(settings, "NOTE_BODY_MAX_CHARS", default.body_chars),
+            nesting=getattr(settings, "NOTE_MAX_NESTING", default.nesting),
+            formulas=getattr(settings, "NOTE_MAX_FORMULAS", default.formulas),
+            seconds=getattr(settings, "NOTE_RENDER_SECONDS", default.seconds),
+        )
+
+
+class RenderTimeout(Exception):
+    """Rendering ran past its deadline (RenderLimits.seconds)."""
+
+
+class Deadline:
+    """When rendering must have finished; checked between steps (and enforced by a signal
+    where one can be delivered, see notes.rendering)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise RenderTimeout
+
+
+@dataclass(frozen=True)
 class RenderContext:
     """What rendering may know about the rest of the site, passed in so rendering stays pure."""
 
     resolve_link: Callable[[str], LinkTarget | None] = lambda key: None
     image_sizes: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    limits: RenderLimits = field(default_factory=RenderLimits)
 
 
 @dataclass
@@ -50,6 +102,14 @@ class RenderState:
     links: dict[str, str | None] = field(default_factory=dict)
     formulas: int = 0
     equations: EquationPlan = field(default_factory=EquationPlan)
+    limits: RenderLimits = field(default_factory=RenderLimits)
+    deadline: Deadline | None = None
+    # Seconds spent typesetting formulas so far, against RenderLimits.math_seconds.
+    math_seconds: float = 0.0
+
+    def check(self) -> None:
+        if self.deadline is not None:
+            self.deadline.check()
 
 
 def wiki_key(text: str) -> str:
@@ -89,16 +149,32 @@ def _math_html(
     tex, missing = state.equations.substitute_refs(tex)
     for label in missing:
         state.warnings.append(f"No equation is labelled “{label}” (\\label{{{label}}})")
+    limits = state.limits
+    remaining = limits.math_seconds - state.math_seconds
+    if state.formulas > limits.formulas or remaining <= 0:
+        # Thousands of formulas (or a few slow ones) would hold the save for minutes: the
+        # rest stay source, and the editor hears why once.
+        reason = (
+            f"a note holds at most {limits.formulas} formulas"
+            if state.formulas > limits.formulas
+            else f"the note's formulas took more than {limits.math_seconds:g} seconds"
+        )
+        state.warnings.append(f"Formulas not typeset: {reason}")
+        return _source_box(source, f"Not typeset: {reason}", display=display)
+    started = time.monotonic()
     try:
-        mathml = latex_to_mathml(tex, display=display, source=_annotation_source(source))
+        mathml = latex_to_mathml(
+            tex,
+            display=display,
+            source=_annotation_source(source),
+            timeout_ms=max(1, int(min(TIMEOUT_MS, remaining * 1000))),
+        )
     except MathError as exc:
         shown = " ".join(source.split()) if len(source) > 80 else source
         state.warnings.append(f"Formula not rendered ({exc}): {shown[:80]}")
-        tag = "div" if display else "span"
-        return (
-            f'<{tag} class="math-error" title="{html.escape(str(exc))}">'
-            f"<code>{html.escape(source)}</code></{tag}>"
-        )
+        return _source_box(source, str(exc), display=display)
+    finally:
+        state.math_seconds += time.monotonic() - started
     if not display:
         return mathml
     # The box scrolls a formula wider than the column, so it must take keyboard focus.
@@ -106,6 +182,15 @@ def _math_html(
     first = f' id="{html.escape(anchors[0])}"' if anchors else ""
     box = "span" if in_text else "div"
     return f'<{box} class="math-display" tabindex="0"{first}>{ids}{mathml}</{box}>'
+
+
+def _source_box(source: str, message: str, *, display: bool) -> str:
+    """A formula that is not typeset: its source in a marked box, the reason as its tooltip."""
+    tag = "div" if display else "span"
+    return (
+        f'<{tag} class="math-error" title="{html.escape(message)}">'
+        f"<code>{html.escape(source)}</code></{tag}>"
+    )
 
 
 _DELIMITERS = re.compile(r"^(\$\$|\\\[|\\\(|\$)(.*?)(\$\$|\\\]|\\\)|\$)$", re.S)
@@ -152,7 +237,9 @@ def _glue_punctuation(mathml: str, punctuation: str) -> str:
     return f'<span class="math-inline">{mathml}{text}</span>'
 
 
-_TRAILING_PUNCTUATION = re.compile(r"[，。、；：！？）」』”’》〉,.;:!?)\]]{1,3}")
+# Not "]": it closes the text of a link or an image ("[损失 $L$](fig.png)"), which taken
+# into the formula's box left the link unparsed.
+_TRAILING_PUNCTUATION = re.compile(r"[，。、；：！？）」』”’》〉,.;:!?)]{1,3}")
 
 
 class EquationReferenceProcessor(InlineProcessor):
@@ -237,6 +324,8 @@ class DisplayMathPreprocessor(Preprocessor):
                 collected = [rest]
                 end = i + 1
                 while end < len(lines) and closer not in lines[end]:
+                    # Each unclosed opening scans to the end: quadratic in the lines.
+                    self.state.check()
                     collected.append(lines[end])
                     end += 1
                 if end == len(lines):  # never closed: leave the text to Markdown, untouched
@@ -390,3 +479,32 @@ class FigureExtension(Extension):
 
     def extendMarkdown(self, md: Markdown) -> None:
         md.treeprocessors.register(FigureTreeprocessor(md, self.state, self.context), "figure", 5)
+        md.treeprocessors.register(AttributeTextTreeprocessor(md), "attribute_text", 1)
+
+
+# --- Markup set aside inside attributes ------------------------------------------------
+
+
+class AttributeTextTreeprocessor(Treeprocessor):
+    """Attributes hold the text of markup Markdown set aside, never the markup.
+
+    Fix: a formula or inline HTML inside an image's alt text or a link's title
+    (``![损失 $L(\\theta)$](fig.png)``) left Markdown's placeholder in the attribute, and
+    Markdown put the formula's MathML back there verbatim: its first quote closed the
+    attribute, the image lost its source, and a quote typed in ``\\text{…}`` could start
+    attributes of its own (``\\text{" src="…}``). The attribute now gets the formula as
+    text (``L(θ)``), as an excerpt reads it.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for name, value in element.attrib.items():
+                if util.STX in value:
+                    element.set(name, util.HTML_PLACEHOLDER_RE.sub(self._text, value))
+
+    def _text(self, match: re.Match[str]) -> str:
+        try:
+            raw = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
+        except (IndexError, ValueError):
+            return ""
+        return plain_text(str(raw), prose_only=False)

@@ -7,16 +7,42 @@ from django.utils import translation
 
 
 class ContentSecurityPolicyMiddleware:
-    """A strict CSP for reader pages: the site ships no inline scripts or styles, so a stray
-    script that got past the sanitizer still could not run. The admin is left to Django."""
+    """A strict CSP for every page: the site ships no inline scripts or styles, so a stray
+    script that got past the sanitizer still could not run. Reader pages may show images
+    from elsewhere (https); the admin only its own and data: icons (its widgets' own)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        if request.path.startswith("/admin/"):
+            policy = settings.ADMIN_CONTENT_SECURITY_POLICY
+        else:
+            policy = settings.CONTENT_SECURITY_POLICY
+        response.headers.setdefault("Content-Security-Policy", policy)
+        return response
+
+
+class SecurityHeadersMiddleware:
+    """Permissions-Policy and Cross-Origin-Resource-Policy on every response, static files
+    included (it sits above WhiteNoise).
+
+    Pages, feeds and the admin are ``same-origin``: no other site may embed them as a
+    resource. Uploaded figures are ``cross-origin``: feed readers and link previews show them
+    from their own origins, and they are public anyway."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.media_prefix = "/" + settings.MEDIA_URL.lstrip("/")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        shared = request.path.startswith(self.media_prefix)
+        response.headers.setdefault(
+            "Cross-Origin-Resource-Policy", "cross-origin" if shared else "same-origin"
+        )
         return response
 
 

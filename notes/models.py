@@ -1,28 +1,52 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from notes import fragments, related, state
-from notes.figures import figure_upload_to, validate_figure
-from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_targets, wiki_key
+from notes import feedxml, fragments, related, state
+from notes.figures import FigureNotStored, figure_upload_to, remember_written, validate_figure
+from notes.markdown_ext import (
+    LinkTarget,
+    RenderContext,
+    RenderLimits,
+    find_wiki_targets,
+    wiki_key,
+)
 from notes.math.markup import inline_styles
-from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors, to_bibtex
+from notes.papers import (
+    arxiv_from_url,
+    normalize_arxiv,
+    normalize_doi,
+    split_authors,
+    to_bibtex,
+    web_url,
+)
 from notes.plaintext import make_excerpt, plain_text, truncate_text
-from notes.rendering import RenderResult, normalize_source, render_markdown
+from notes.rendering import (
+    Limit,
+    LimitProblem,
+    RenderResult,
+    check_limits,
+    normalize_source,
+    render_markdown,
+)
 from notes.search.index import document_fields, latex_sources
 
 _NON_SLUG = re.compile(r"[^\w\s-]", re.UNICODE)
@@ -40,8 +64,33 @@ def make_slug(text: str, max_length: int = 200) -> str:
     return slug[:max_length].strip("-_")
 
 
+def limit_message(problem: LimitProblem) -> str:
+    """What the admin tells an editor whose body is over one of the rendering limits."""
+    if problem.limit == Limit.LENGTH:
+        return _(
+            "The body has %(found)s characters; a note holds at most %(allowed)s. "
+            "Split it into several notes."
+        ) % {"found": f"{problem.found:,.0f}", "allowed": f"{problem.allowed:,.0f}"}
+    if problem.limit == Limit.NESTING:
+        return _(
+            "Lists or quotes are nested %(found)s levels deep (line %(line)s); at most "
+            "%(allowed)s levels are shown. Flatten them."
+        ) % {
+            "found": f"{problem.found:.0f}",
+            "line": problem.line,
+            "allowed": f"{problem.allowed:.0f}",
+        }
+    return _(
+        "The body took more than %(seconds)s seconds to render. Look for brackets, backticks "
+        "or math delimiters that are never closed, or split the note."
+    ) % {"seconds": f"{problem.allowed:g}"}
+
+
 def unique_slug(model: type[models.Model], text: str, *, exclude_pk=None, fallback: str) -> str:
-    base = make_slug(text, max_length=180) or fallback
+    # Within the model's slug column, with room for a "-NN" suffix: a series title of 200
+    # characters made a slug PostgreSQL refused (a 500 on save).
+    limit = min(180, model._meta.get_field("slug").max_length - 6)
+    base = make_slug(text, max_length=limit) or fallback
     candidates = model._default_manager.filter(slug__startswith=base)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
@@ -239,7 +288,7 @@ class Note(models.Model):
     feed_html = models.TextField(
         editable=False,
         default="",
-        help_text="body_html with math's layout written inline, as feeds carry it.",
+        help_text="body_html as feeds carry it: math's layout written inline, links absolute.",
     )
     # Written on save (notes.fragments) from the note and its category, tags and papers, so
     # pages read them instead of querying and rendering per request.
@@ -247,6 +296,18 @@ class Note(models.Model):
         editable=False,
         default=dict,
         help_text="The note's list item in each interface language, and the build it is of.",
+    )
+    page = models.JSONField(
+        editable=False,
+        default=dict,
+        help_text="The parts of the note's page that show only the note, in each interface "
+        "language (notes.fragments).",
+    )
+    feed_items = models.JSONField(
+        editable=False,
+        default=dict,
+        help_text="Each feed kind's item in each language, before and after the note's HTML "
+        "(notes.feedxml).",
     )
     tag_data = models.JSONField(
         editable=False, default=list, help_text="The note's tags as [name, slug] pairs."
@@ -337,16 +398,50 @@ class Note(models.Model):
             if old and old != new:
                 OldName.objects.update_or_create(kind=kind, key=old, defaults={"note": self})
 
+    def clean_fields(self, exclude=None) -> None:
+        """Django's checks of each field, and the body's limits (notes.rendering): a body too
+        long, too deeply nested or too slow to render is refused with a message before it is
+        saved, and the form shows the text as typed."""
+        errors: dict = {}
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if "body" not in (exclude or ()) and "body" not in errors:
+            problem = check_limits(normalize_source(self.body), self.render_limits())
+            if problem is None:
+                problem = self.rendered().refused
+            if problem is not None:
+                errors["body"] = [ValidationError(limit_message(problem), code=problem.limit)]
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def render_limits() -> RenderLimits:
+        return RenderLimits.from_settings(settings)
+
+    def rendered(self) -> RenderResult:
+        """The body rendered with what the site knows now. The admin form's check keeps it for
+        the save that follows, so an edit is rendered once."""
+        key = (normalize_source(self.body), self.slug, self.title)
+        kept = getattr(self, "_rendered", None)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        result = render_markdown(key[0], self.render_context())
+        self._rendered = (key, result)
+        return result
+
     def render(self) -> RenderResult:
         """Store the rendered body, excerpt, TOC and reading time; pages only read them."""
-        result = render_markdown(self.body, self.render_context())
+        result = self.rendered()
+        self._rendered = None  # figures and linked notes may change before the next render
         self.body_html = result.html
         self.render_warnings = list(result.warnings)
         self.toc_html = result.toc_html
         self.reading_minutes = result.reading_minutes
         self.lang = self.language or result.language
         self.has_math = result.has_math
-        self.feed_html = inline_styles(result.html)
+        self.feed_html = feedxml.feed_content(inline_styles(result.html))
         self.excerpt = (
             truncate_text(self.summary)
             if self.summary
@@ -367,7 +462,12 @@ class Note(models.Model):
         """Write what pages and search keep of this note and its category, tags and papers:
         its search tokens, its cards in each language (notes.fragments), its tags and papers
         as shown, and its related-note candidates. Visibility is not stored: pages filter by
-        ``Note.objects.published()`` when they run."""
+        ``Note.objects.published()`` when they run. Within ``derived_once()``, only noted,
+        and written once when it ends."""
+        pending = getattr(_deferred, "pending", None)
+        if pending is not None:
+            pending.add(self.pk)
+            return
         tags = list(Tag.objects.filter(note=self.pk).prefetch_related("aliases"))
         papers = list(Paper.objects.filter(note=self.pk))
         category = Category.objects.filter(pk=self.category_id).first()
@@ -383,10 +483,14 @@ class Note(models.Model):
         self.cards = fragments.render_cards(
             self, category=category, tags=self.tag_data, papers=self.paper_data
         )
+        self.feed_items = self._render_feed_items(category)
+        self.page = self._render_page(category)
         previous = self.related_data
         self.related_data = related.tag_candidates(self.pk, [tag.pk for tag in tags])
         Note.objects.filter(pk=self.pk).update(
             cards=self.cards,
+            feed_items=self.feed_items,
+            page=self.page,
             tag_data=self.tag_data,
             paper_data=self.paper_data,
             related_data=self.related_data,
@@ -400,6 +504,37 @@ class Note(models.Model):
             self, category=self.category, tags=self.tag_data, papers=self.paper_data
         )
         Note.objects.filter(pk=self.pk).update(cards=self.cards)
+
+    def refresh_page(self) -> None:
+        """Only the page's parts, from what the note already stores."""
+        self.page = self._render_page(self.category)
+        Note.objects.filter(pk=self.pk).update(page=self.page)
+
+    def _render_page(self, category: Category | None) -> dict:
+        if category is None:
+            return {}
+        return fragments.render_page(
+            self,
+            category=category,
+            tags=self.tag_links,
+            papers=self.paper_list,
+            series=self.series,
+        )
+
+    def refresh_feed_items(self) -> None:
+        """Only the feed items and the HTML they carry, from what the note already stores
+        (the site's address or name changed, or they were never made)."""
+        self.feed_html = feedxml.feed_content(inline_styles(self.body_html))
+        self.feed_items = self._render_feed_items(self.category)
+        Note.objects.filter(pk=self.pk).update(feed_html=self.feed_html, feed_items=self.feed_items)
+
+    def _render_feed_items(self, category: Category | None) -> dict:
+        return feedxml.render_items(
+            self,
+            category_name=category.name if category else "",
+            tag_names=[name for name, _slug in self.tag_data],
+            author=self.author_name,
+        )
 
     @property
     def card(self):
@@ -458,9 +593,14 @@ class Note(models.Model):
             fields = ("slug", "title", "short_title", "title_key", "status", "published_at")
 
             def link_target(note: Note) -> LinkTarget:
+                # The body is stored once for both languages: its links are the default
+                # language's addresses, whatever language the saving request runs in (an
+                # editor's English admin put /en/ into them).
+                with translation.override(settings.LANGUAGE_CODE):
+                    url = note.get_absolute_url()
                 return LinkTarget(
                     slug=note.slug,
-                    url=note.get_absolute_url(),
+                    url=url,
                     title=note.title,
                     short_title=note.link_text,
                     is_public=note.status == Note.Status.PUBLISHED
@@ -501,7 +641,9 @@ class Note(models.Model):
                 )
             }
 
-        return RenderContext(resolve_link=targets.get, image_sizes=image_sizes)
+        return RenderContext(
+            resolve_link=targets.get, image_sizes=image_sizes, limits=self.render_limits()
+        )
 
     def store_links(self, result: RenderResult) -> None:
         """Remember where this note's [[links]] point, for backlinks and re-rendering."""
@@ -547,17 +689,29 @@ class Note(models.Model):
             return False
         return timezone.localdate(self.updated_at) > timezone.localdate(self.published_at)
 
-    def neighbours_filter(self, *, newer: bool) -> Q:
-        """Notes after (or before) this one in the reading order (-published_at, -id). The
-        plain range on published_at lets the database start its index walk at this note
-        rather than at either end."""
-        if newer:
-            return Q(published_at__gte=self.published_at) & (
-                Q(published_at__gt=self.published_at) | Q(id__gt=self.id)
-            )
-        return Q(published_at__lte=self.published_at) & (
-            Q(published_at__lt=self.published_at) | Q(id__lt=self.id)
-        )
+
+_deferred = threading.local()
+
+
+@contextmanager
+def derived_once() -> Iterator[None]:
+    """Within this block a note's derived data (``Note.refresh_derived``) is written once, when
+    the block ends, however many changes ask for it: an import saves the note, sets its tags,
+    replaces its papers and restores its dates, each of which would otherwise write it all
+    again, and the dates restored last would be missing from its stored page and feed items.
+    Use it inside the transaction that makes the changes."""
+    if getattr(_deferred, "pending", None) is not None:
+        yield  # already inside one: the outer block writes
+        return
+    _deferred.pending = set()
+    try:
+        yield
+        pending = _deferred.pending
+    finally:
+        _deferred.pending = None
+    notes = Note.objects.filter(pk__in=pending).select_related("category", "author", "series")
+    for note in notes.exclude(pk__in=_deleting):
+        note.refresh_derived()
 
 
 def rerender_linking_notes(names: set[str], *, exclude_pk: int | None) -> None:
@@ -657,13 +811,17 @@ class Paper(models.Model):
 
     @property
     def link(self) -> str:
-        if self.url:
-            return self.url
+        if web_url(self.url):
+            return web_url(self.url)
         if self.arxiv:
             return f"https://arxiv.org/abs/{self.arxiv}"
         if self.doi:
             return f"https://doi.org/{self.doi}"
         return ""
+
+    @property
+    def code_link(self) -> str:
+        return web_url(self.code_url)
 
     def bibtex(self) -> str:
         return to_bibtex(
@@ -678,6 +836,10 @@ class Paper(models.Model):
 
     def get_bibtex_url(self) -> str:
         return reverse("notes:bibtex", kwargs={"slug": self.note.slug, "pk": self.pk})
+
+
+_SNIPPET_ALT = str.maketrans({"\\": "&#92;", "[": "&#91;", "]": "&#93;"})
+_SNIPPET_CAPTION = str.maketrans({"\\": "&#92;", '"': "&quot;"})
 
 
 class Figure(models.Model):
@@ -710,11 +872,25 @@ class Figure(models.Model):
     def __str__(self) -> str:
         return self.alt or self.image.name
 
+    def save(self, *args, **kwargs) -> None:
+        # The image is written before the row, so a write that fails (disk full, read-only
+        # folder) leaves no row pointing at a missing file; the storage leaves no partial file.
+        if self.image and not self.image._committed:
+            try:
+                self.image.save(self.image.name, self.image.file, save=False)
+            except OSError as exc:
+                raise FigureNotStored(str(exc)) from exc
+            remember_written(self.image.storage, self.image.name)
+        super().save(*args, **kwargs)
+
     @property
     def markdown(self) -> str:
-        """The snippet an editor pastes: ![alt](url "caption")."""
-        alt = self.alt.replace("]", "\\]")
-        caption = self.caption.replace('"', "'")
+        """The snippet an editor pastes: ![alt](url "caption"). One line, whatever the alt
+        text and caption hold: a line break or a bracket in them would end the image early and
+        turn the rest into Markdown of its own (an abbreviation, a reference link). Brackets,
+        backslashes and quotes go as character references: "\\[" would open display math."""
+        alt = " ".join(self.alt.split()).translate(_SNIPPET_ALT)
+        caption = " ".join(self.caption.split()).translate(_SNIPPET_CAPTION)
         title = f' "{caption}"' if caption else ""
         return f"![{alt}]({self.image.url}{title})"
 
@@ -804,6 +980,32 @@ def index_after_alias_change(sender, instance: TagAlias, **kwargs) -> None:
 def index_after_category_rename(sender, instance: Category, created: bool, **kwargs) -> None:
     if not created:
         update_search_documents(Note.objects.filter(category=instance))
+
+
+@receiver(post_save, sender=Series)
+def refresh_pages_after_series_change(sender, instance: Series, **kwargs) -> None:
+    """A note's page names its series (in its JSON-LD): renamed, its parts' pages follow."""
+    for note in Note.objects.filter(series=instance).select_related("category", "author"):
+        note.series = instance
+        note.refresh_page()
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def refresh_feed_items_after_author_rename(sender, instance, created: bool, **kwargs) -> None:
+    """Feeds and note pages name each note's author: a renamed editor's notes get their items
+    and pages again (a login saves only last_login, which neither shows)."""
+    update_fields = kwargs.get("update_fields")
+    if created or (
+        update_fields is not None
+        and not {"first_name", "last_name", "username"} & set(update_fields)
+    ):
+        return
+    notes = list(Note.objects.filter(author=instance).select_related("category", "author"))
+    for note in notes:
+        note.refresh_feed_items()
+        note.refresh_page()  # its header and JSON-LD name the author too
+    if notes:
+        state.changed()
 
 
 @receiver([post_save, post_delete], sender=Paper)

@@ -57,6 +57,17 @@ def split_authors(value: str | Iterable[str]) -> list[str]:
     return [" ".join(part.split()) for part in parts if part.strip()]
 
 
+_WEB_ADDRESS = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
+
+
+def web_url(value: str) -> str:
+    """``value`` when it is an http(s) address, else "": what a page may link to. The form
+    refuses other schemes; a row stored past it (the shell, a data migration) must still never
+    become a ``javascript:`` link."""
+    value = (value or "").strip()
+    return value if _WEB_ADDRESS.fullmatch(value) else ""
+
+
 def _ascii_word(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     return re.sub(r"[^A-Za-z0-9]", "", decomposed.encode("ascii", "ignore").decode())

@@ -8,6 +8,7 @@ excerpt reads as prose.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -159,6 +160,9 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+# A save reads the same body several ways (excerpt, reading time, language, search): each
+# parse of it is done once.
+@functools.lru_cache(maxsize=16)
 def _extract(rendered_html: str, *, prose_only: bool, skip_links: bool = False) -> str:
     extractor = _TextExtractor(prose_only=prose_only, skip_links=skip_links)
     extractor.feed(rendered_html)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from notes.models import Note, Paper, Series
+if TYPE_CHECKING:  # models use this module when they render a note's page parts
+    from notes.models import Note, Paper, Series
 
 # Nothing in the data can close the <script> element or start a comment: "<", ">" and "&"
 # are escaped as JSON allows, as are the line separators JavaScript parsers trip on.
@@ -25,11 +27,10 @@ _SCRIPT_ESCAPES = {
 _FIRST_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]+)"')
 
 
-def site_url(request: HttpRequest | None) -> str:
-    """The site's public address: DJANGO_SITE_URL, else the request's own."""
-    if settings.SITE_URL or request is None:
-        return settings.SITE_URL
-    return request.build_absolute_uri("/").rstrip("/")
+def site_url(request: HttpRequest | None = None) -> str:
+    """The site's public address, DJANGO_SITE_URL: never the request's Host header, which a
+    client chooses (any allowed host, or a proxy's internal name). ``request`` is unused."""
+    return settings.SITE_URL
 
 
 def absolute(request: HttpRequest | None, path: str) -> str:
@@ -85,8 +86,10 @@ def note_json_ld(
         "headline": note.title,
         "url": url,
         "mainEntityOfPage": url,
-        "datePublished": note.published_at,
-        "dateModified": note.updated_at,
+        # In the site's time zone, as the page's meta tags write them: the same whether the
+        # note was just saved (a local time from the form) or read back (UTC).
+        "datePublished": note.published_at and timezone.localtime(note.published_at),
+        "dateModified": note.updated_at and timezone.localtime(note.updated_at),
         "inLanguage": note.lang,
         "articleSection": note.category.name,
         "description": note.excerpt,

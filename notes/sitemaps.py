@@ -1,8 +1,8 @@
 """``/sitemap.xml``: an index of one sitemap per kind of page, only what readers may see.
 
 Every section starts from ``Note.objects.published()``, so a draft or a scheduled note (and
-a tag, category or series only they use) never appears. Addresses use DJANGO_SITE_URL when
-it is set (notes.seo.site_url), never a Host header alone.
+a tag, category or series only they use) never appears. Addresses use DJANGO_SITE_URL
+(notes.seo.site_url), never the request's Host header.
 """
 
 from __future__ import annotations
@@ -30,14 +30,10 @@ class SiteSitemap(Sitemap):
     limit = 50_000 // len(settings.LANGUAGES)
 
     def get_protocol(self, protocol: str | None = None) -> str:
-        if settings.SITE_URL:
-            return urlsplit(settings.SITE_URL).scheme
-        return super().get_protocol(protocol)
+        return urlsplit(settings.SITE_URL).scheme
 
     def get_domain(self, site=None) -> str:
-        if settings.SITE_URL:
-            return urlsplit(settings.SITE_URL).netloc
-        return super().get_domain(site)
+        return urlsplit(settings.SITE_URL).netloc
 
     def lastmod(self, item) -> datetime | None:
         return item.last_modified

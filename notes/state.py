@@ -9,19 +9,21 @@ there too, so a page reads its state without asking the database.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 logger = logging.getLogger(__name__)
 CACHE_KEY = "notes:site-state"
@@ -78,6 +80,14 @@ def cache_get(key: str):
         return None
 
 
+def cache_get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("Cache unreachable reading %s", keys, exc_info=True)
+        return {}
+
+
 def cache_set(key: str, value, timeout: int | None = None) -> None:
     try:
         cache.set(key, value, timeout)
@@ -110,9 +120,18 @@ def current(request: HttpRequest | None = None) -> State:
     """The state for this request (read once per request)."""
     if request is not None and hasattr(request, "_site_state"):
         return request._site_state
-    state = None
-    if shared_cache():
-        state = cache_get(CACHE_KEY)
+    return _settle(request, cache_get(CACHE_KEY) if shared_cache() else None)
+
+
+def current_with(request: HttpRequest, key: str) -> tuple[State, object]:
+    """The state and one more cache entry (a page), in one round trip to a shared cache."""
+    if hasattr(request, "_site_state") or not shared_cache():
+        return current(request), cache_get(key)
+    found = cache_get_many([CACHE_KEY, key])
+    return _settle(request, found.get(CACHE_KEY)), found.get(key)
+
+
+def _settle(request: HttpRequest | None, state: State | None) -> State:
     if state is None or _due(state):
         state = _load()
         if shared_cache():
@@ -133,6 +152,9 @@ def _seconds_until(moment: datetime | None, default: int) -> int:
 
 
 def _load() -> State:
+    fast = _read()
+    if fast is not None:
+        return fast
     SiteState = _model("SiteState")
     row = SiteState.objects.filter(pk=1).first()
     if row is None:
@@ -152,6 +174,47 @@ def _load() -> State:
         navigation=row.navigation,
         counts=row.counts,
     )
+
+
+def _read() -> State | None:
+    """The row as it is, in one plain SELECT (every page does this without Redis; the ORM's
+    query building cost more than the query), or None when it needs work first: missing,
+    counted for an older version, or a scheduled note's time has come."""
+    table = connection.ops.quote_name(_model("SiteState")._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT version, changed_at, counted_version, next_publish_at, navigation, counts"
+            f" FROM {table} WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    version, changed_at, counted_version, next_publish_at, navigation, counts = row
+    next_publish_at = _datetime(next_publish_at)
+    if counted_version != version or (
+        next_publish_at is not None and timezone.now() >= next_publish_at
+    ):
+        return None
+    return State(
+        version=version,
+        changed_at=_datetime(changed_at),
+        next_publish_at=next_publish_at,
+        navigation=_json(navigation),
+        counts=_json(counts),
+    )
+
+
+def _datetime(value: datetime | str | None) -> datetime | None:
+    # PostgreSQL hands back an aware datetime; SQLite a naive one (or text) in UTC.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _recount(row) -> None:

@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -6,12 +7,8 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.paginator import Paginator
 from django.db.models import (
-    Exists,
     F,
-    OuterRef,
-    Q,
     QuerySet,
-    Value,
     prefetch_related_objects,
 )
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -28,11 +25,12 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from notes import fragments, related, search, state
+from notes import fragments, neighbours, related, search, state
 from notes.collation import name_key
-from notes.models import Category, Note, NoteLink, OldName, Paper, Series
+from notes.converters import UnicodeSlugConverter
+from notes.models import Category, Note, OldName, Paper, Series
 from notes.search.snippets import snippet as search_snippet
-from notes.seo import absolute, first_image, json_ld, note_json_ld, site_url
+from notes.seo import absolute, site_url
 from notes.sitemaps import SITEMAPS
 
 
@@ -320,18 +318,11 @@ class NoteContextMixin:
     the previous and next note — fetched together in one query, whatever the number of notes.
     """
 
-    # Only what a note page shows of each note around it.
-    NEIGHBOUR_FIELDS = (
-        "title", "short_title", "slug", "published_at", "lang", "category_id", "series_id",
-        "series_position", "created_at",
-    )  # fmt: skip
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         note = self.object
         papers = note.paper_list
-        context["tags"] = note.tag_links
-        context["papers"] = papers
+        context["page"] = self.page_parts(note, papers)
         around = self.neighbours(note, papers)  # the note itself too, as a part of its series
         others = [other for other in around if other.pk != note.pk]
         linked = {other.pk for other in others if other.is_backlink or other.is_linked_to}
@@ -346,88 +337,31 @@ class NoteContextMixin:
             newer = [other for other in others if (other.published_at, other.pk) > key]
             context["previous_note"] = max(older, key=_reading_key, default=None)
             context["next_note"] = min(newer, key=_reading_key, default=None)
-        image = first_image(note)
-        context["preview_image"] = absolute(self.request, image) if image else ""
         context["note_url"] = absolute(self.request, note.get_absolute_url())
-        context["json_ld"] = [
-            json_ld(data)
-            for data in note_json_ld(
-                note,
-                request=self.request,
-                tags=context["tags"],
-                papers=papers,
-                series=note.series,
-                image=image,
-            )
-        ]
         return context
 
+    def page_parts(self, note: Note, papers: list[Paper]) -> dict:
+        """The page's own parts as the note stores them; rendered (and stored again) when
+        they are of an older build, and always rendered for a staff preview."""
+        preview = getattr(self, "preview", False)
+        stored = None if preview else fragments.stored_page(note.page)
+        if stored is not None:
+            return stored
+        if not preview:
+            note.refresh_page()
+        return fragments.page_parts(
+            note,
+            category=note.category,
+            tags=note.tag_links,
+            papers=papers,
+            series=note.series,
+            preview=preview,
+        )
+
     def neighbours(self, note: Note, papers: list[Paper]) -> list[Note]:
-        published = Note.objects.published()
-        tag_candidates = [pk for pk, _score in note.related_data]
         arxiv_ids = {paper.arxiv for paper in papers if paper.arxiv}
         dois = {paper.doi for paper in papers if paper.doi}
-        paper_match = Q(arxiv__in=arxiv_ids) | Q(doi__in=dois)
-        newest_in_category = (
-            published.filter(category_id=note.category_id).exclude(pk=note.pk).values("pk")
-        )[: related.LIMIT]
-        # Each source of neighbours is one index lookup; their ids are joined with UNION ALL
-        # (an OR of subqueries would have the database scan every note). Sliced parts are
-        # wrapped, as SQLite allows no LIMIT inside a compound SELECT.
-        notes = Note.objects.order_by()
-        parts = [
-            notes.filter(pk__in=tag_candidates).values_list("pk"),
-            NoteLink.objects.filter(target=note.pk).order_by().values_list("source_id"),
-            NoteLink.objects.filter(source=note.pk, target__isnull=False)
-            .order_by()
-            .values_list("target_id"),
-            notes.filter(pk__in=newest_in_category).values_list("pk"),
-        ]
-        if note.series_id is not None:
-            parts.append(notes.filter(series_id=note.series_id).values_list("pk"))
-        if arxiv_ids or dois:
-            parts.append(Paper.objects.filter(paper_match).order_by().values_list("note_id"))
-        if note.published_at is not None:
-            # Older than a public note is public by date: published() would add a second upper
-            # bound (now), and the database would walk down from now rather than from the note.
-            older = (
-                Note.objects.filter(status=Note.Status.PUBLISHED)
-                .filter(note.neighbours_filter(newer=False))
-                .order_by(*Note._meta.ordering)
-                .values("pk")[:1]
-            )
-            newer = (
-                published.filter(note.neighbours_filter(newer=True))
-                .order_by("published_at", "id")
-                .values("pk")[:1]
-            )
-            parts += [
-                notes.filter(pk__in=older).values_list("pk"),
-                notes.filter(pk__in=newer).values_list("pk"),
-            ]
-        wanted = Q(pk__in=parts[0].union(*parts[1:], all=True))
-        # Not filtered by published() here: with that range in the same WHERE, databases walk
-        # every published note; the few rows found are checked in Python by the same rule.
-        now = timezone.now()
-        rows = (
-            Note.objects.filter(wanted)
-            .annotate(
-                is_backlink=Exists(NoteLink.objects.filter(source=OuterRef("pk"), target=note.pk)),
-                is_linked_to=Exists(NoteLink.objects.filter(source=note.pk, target=OuterRef("pk"))),
-                on_same_paper=Exists(Paper.objects.filter(paper_match, note=OuterRef("pk")))
-                if arxiv_ids or dois
-                else Value(False),
-            )
-            .only(*self.NEIGHBOUR_FIELDS, "status")
-            .order_by()
-        )
-        return [
-            row
-            for row in sorted(rows, key=_reading_key, reverse=True)
-            if row.status == Note.Status.PUBLISHED
-            and row.published_at is not None
-            and row.published_at <= now
-        ]
+        return neighbours.around(note, arxiv_ids, dois)
 
 
 def _reading_key(note: Note) -> tuple:
@@ -506,8 +440,12 @@ class SeriesDetailView(DetailView):
 
 
 # What a note's page never reads of it: its source, what lists and feeds read, and the rest.
-NOTE_PAGE_UNREAD = (
-    "body", "feed_html", "cards", "render_warnings", "extra_front_matter", "title_key",
+# What a note's page reads of the note: its stored parts, its body, and what finds the notes
+# around it.
+NOTE_PAGE_FIELDS = (
+    "id", "title", "slug", "lang", "excerpt", "toc_html", "body_html", "page", "related_data",
+    "paper_data", "tag_data", "category_id", "series_id", "series_position", "published_at",
+    "status", "created_at", "short_title", "series__title", "series__slug",
 )  # fmt: skip
 
 
@@ -536,12 +474,7 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
             return HttpResponsePermanentRedirect(old.note.get_absolute_url())
 
     def get_queryset(self) -> QuerySet[Note]:
-        return (
-            super()
-            .get_queryset()
-            .select_related("category", "author", "series")
-            .defer(*NOTE_PAGE_UNREAD)
-        )
+        return super().get_queryset().select_related("series").only(*NOTE_PAGE_FIELDS)
 
 
 def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -600,10 +533,10 @@ class SearchView(TemplateView):
         candidates = Note.objects.published()
         category = tag = None
         if params.get("category"):
-            category = get_object_or_404(Category, slug=params["category"])
+            category = get_object_or_404(Category, slug=_filter_slug(params["category"]))
             candidates = candidates.filter(category=category)
         if params.get("tag"):
-            tag = get_object_or_404(Tag, slug=params["tag"])
+            tag = get_object_or_404(Tag, slug=_filter_slug(params["tag"]))
             candidates = candidates.filter(tags=tag)
         number = _page_number(params.get("page"))
         per_page = settings.NOTES_PER_PAGE
@@ -666,6 +599,14 @@ class _Found:
         return []
 
 
+def _filter_slug(raw: str) -> str:
+    """A category or tag filter is a slug; anything else names nothing (and a NUL character,
+    which PostgreSQL refuses in a query, must not reach one: it answered 500)."""
+    if not re.fullmatch(UnicodeSlugConverter.regex, raw):
+        raise Http404("No such category or tag.")
+    return raw
+
+
 def _page_number(raw: str | None) -> int:
     if raw is None:
         return 1
@@ -683,7 +624,7 @@ def opensearch(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "opensearch.xml",
-        {"base": request.build_absolute_uri("/").rstrip("/")},
+        {"base": site_url(request)},
         content_type="application/opensearchdescription+xml; charset=utf-8",
     )
 

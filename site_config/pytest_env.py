@@ -9,6 +9,9 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+# Production settings need the site's public address; the test client's own host keeps
+# absolute links in tests readable (http://testserver/notes/...).
+os.environ.setdefault("DJANGO_SITE_URL", "http://testserver")
 
 # Tests collect static files into a throwaway folder (see tests/conftest.py), so pages
 # render through the same manifest storage as production.

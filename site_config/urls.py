@@ -31,3 +31,7 @@ urlpatterns = [
 ]
 # Development only (a no-op when DEBUG is off); production serves MEDIA_ROOT from the web server.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A database that cannot be reached while a 404 page or a middleware asks it: the 503 page
+# (notes.unavailable), not a 500; anything else is Django's own 500 page.
+handler500 = "notes.unavailable.server_error"

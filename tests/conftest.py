@@ -1,6 +1,23 @@
 import pytest
 from django.core.management import call_command
 
+# Tests that stop the machine's shared services (tests/test_faults.py stops PostgreSQL): left
+# out of every run whose `-m` does not name them, so neither `pytest` nor `make test` (nor
+# someone running one file) can break another run in progress. `make test-faults` names them.
+OPT_IN_MARKERS = ("faults",)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    wanted = config.getoption("markexpr", "") or ""
+    left_out = [
+        item
+        for item in items
+        if any(item.get_closest_marker(name) and name not in wanted for name in OPT_IN_MARKERS)
+    ]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static(django_db_blocker) -> None:

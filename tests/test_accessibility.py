@@ -1,8 +1,11 @@
 """Accessibility and valid HTML on the pages readers see, checked by the tools auditors use.
 
 The Nu HTML checker (vnu.jar) reads every demo page once, in a single run; axe-core runs in
-headless Chromium on the same pages in the light and the dark theme. Both come from npm
-(``make checker-deps``); the checks fail, not skip, when they are missing.
+headless Chromium on the same pages in the light and the dark theme (the system's dark, and
+dark chosen with the theme switch on a light system). Both come from npm
+(``make checker-deps``); the checks fail, not skip, when they are missing. They are marked
+``clients`` and run by ``make check-clients`` (once, after ``make test``), with the feed
+checks of tests/test_feed_validity.py.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ DEMO = Path(settings.BASE_DIR) / "demo" / "notes"
 PYGMENTS_CSS = Path(settings.BASE_DIR) / "static" / "css" / "pygments.css"
 # The code block's background in each theme (static/css/site.css, --code-bg).
 CODE_BACKGROUNDS = {"light": "#f5f6f8", "dark": "#1d2025"}
+# The page's background in each theme (--bg), as the browser computes it.
+PAGE_BACKGROUNDS = {"light": "rgb(253, 253, 251)", "dark": "rgb(21, 23, 26)"}
 
 
 # --- Colour contrast of highlighted code (no browser needed) --------------------------
@@ -106,18 +111,29 @@ def demo_urls() -> list[str]:
         "/en/",
         "/en/notes/ddpm/",
         "/en/search/?q=diffusion",
+        "/en/category/",
+        "/en/tag/",
+        "/en/archive/",
+        "/en/series/diffusion-basics/",
+        *(f"/en{category.get_absolute_url()}" for category in categories[:1]),
+        *(f"/en{reverse('notes:tag', args=[tag.slug])}" for tag in tags[:1]),
     ]
 
 
 def representative_urls() -> list[str]:
-    """One page of each list template (the home page's two pages, a category, a tag) and
-    every note: axe takes about a second a page, and the other lists share the template."""
-    urls = demo_urls()
-    categories = [url for url in urls if url.startswith("/category/")]
-    tags = [url for url in urls if url.startswith("/tag/")]
-    return [url for url in urls if url not in categories[1:] + tags[1:]]
+    """The pages of ``demo_urls`` but the second and later category and tag pages of each
+    language: axe takes about a second a page, and those share one template."""
+    kept, seen = [], set()
+    for url in demo_urls():
+        if listing := re.fullmatch(r"(/en)?/(category|tag)/[^/]+/", url):
+            if listing.groups() in seen:
+                continue
+            seen.add(listing.groups())
+        kept.append(url)
+    return kept
 
 
+@pytest.mark.clients
 @pytest.mark.django_db
 def test_nu_html_checker_finds_no_errors_or_warnings(tmp_path: Path) -> None:
     if not VNU_JAR.exists() or not shutil.which("java"):
@@ -154,24 +170,38 @@ def test_nu_html_checker_finds_no_errors_or_warnings(tmp_path: Path) -> None:
     assert problems == []
 
 
+@pytest.mark.clients
 @pytest.mark.browser
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    ("theme", "system"), [("light", "light"), ("dark", "dark"), ("dark", "light")],
+    ids=["light", "dark", "dark-chosen-on-light-system"],
+)  # fmt: skip
 def test_axe_finds_no_serious_or_critical_violation(
     live_server,  # noqa: F811
     browser,  # noqa: F811
     transactional_db,
-    scheme: str,
+    theme: str,
+    system: str,
 ) -> None:
+    """The dark theme comes from the system (prefers-color-scheme) or from the reader's
+    switch (``data-theme``, remembered by static/js/theme.js): two sets of CSS rules, both
+    audited."""
     if not AXE_JS.exists():
         pytest.fail("axe-core is missing: run `make checker-deps`.")
     assert not import_paths([DEMO]).errors
     # The site's CSP forbids injected scripts, as it should; only the audit bypasses it.
     page, _ = open_page(browser, bypass_csp=True, viewport={"width": 1280, "height": 900})
-    page.emulate_media(color_scheme=scheme)
+    page.emulate_media(color_scheme=system)
+    if theme != system:
+        page.goto(live_server.url + "/")
+        page.click(".theme-toggle")  # remembered for every page after this one
     axe = AXE_JS.read_text()
     found = {}
     for url in representative_urls():
         page.goto(live_server.url + url)
+        # Audited in the theme meant: the page's background is that theme's --bg.
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        assert background == PAGE_BACKGROUNDS[theme], url
         page.add_script_tag(content=axe)
         violations = page.evaluate(
             "() => axe.run(document, {runOnly: {type: 'tag', values: "

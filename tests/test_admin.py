@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import timedelta
 from html import unescape
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
@@ -15,6 +17,7 @@ from django.utils import formats, timezone
 from taggit.models import Tag
 
 from notes.models import Category, Note
+from notes.rendering import render_markdown
 from tests.factories import INLINE_MANAGEMENT, make_category, make_note
 
 CHANGELIST = reverse("admin:notes_note_changelist")
@@ -178,6 +181,17 @@ class NoteEditingTests(AdminTestCase):
         select = re.search(r'<select name="status".*?</select>', html, re.DOTALL).group(0)
         self.assertEqual(re.findall(r'<option value="([^"]*)" selected>', select), ["draft"])
 
+    def test_a_save_writes_the_notes_derived_data_twice_not_once_per_tag(self) -> None:
+        """Once with the note, once more when its tags are in: not again for each tag."""
+        from unittest import mock
+
+        from notes import fragments
+
+        with mock.patch.object(fragments, "render_cards", wraps=fragments.render_cards) as cards:
+            self.add_note(tags="微调, PEFT, 量化, 低秩")
+        self.assertEqual(cards.call_count, 2)
+        self.assertIn("#量化", Note.objects.get().card)
+
     def test_add_form_gives_a_chinese_slug_from_the_title(self) -> None:
         self.add_note()
         self.assertEqual(Note.objects.get().slug, "qlora-量化低秩适配")
@@ -306,3 +320,72 @@ class CategoryAdminTests(AdminTestCase):
         rows = re.findall(r"<tr>.*?</tr>", response.content.decode(), re.DOTALL)
         row = next(row for row in rows if "大模型 LLM" in row)
         self.assertEqual(cell(row, "note_count"), "3")
+
+
+class BodyLimitTests(AdminTestCase):
+    """A body too long, too deeply nested or too slow to render is refused by the form with a
+    message in the admin's language, and the form gives back what the editor typed."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.category = make_category("大模型 LLM")
+
+    def add_note(self, body: str, **headers):
+        data = {
+            "title": "Pathological",
+            # The admin's script fills the slug in from the title, as here; a blank one is made
+            # on save, and the body is then rendered again with it.
+            "slug": "pathological",
+            "category": self.category.pk,
+            "tags": "",
+            "body": body,
+            "status": Note.Status.DRAFT,
+            "author": self.admin.pk,
+            "summary": "",
+            **INLINE_MANAGEMENT,
+        }
+        return self.client.post(reverse("admin:notes_note_add"), data, **headers)
+
+    def assert_refused(self, response, body: str, message: str) -> None:
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Note.objects.exists())
+        errors = response.context["adminform"].form.errors["body"]
+        self.assertIn(message, " ".join(errors))
+        typed = re.search(
+            r'<textarea name="body"[^>]*>(.*?)</textarea>', response.content.decode(), re.S
+        )
+        self.assertEqual(unescape(typed.group(1)).removeprefix("\n"), body)
+
+    def test_a_body_over_the_size_limit_is_refused(self) -> None:
+        with self.settings(NOTE_BODY_MAX_CHARS=1_000):
+            body = "长文本。" * 400
+            self.assert_refused(
+                self.add_note(body), body, "正文有 1,600 个字符，一篇笔记最多 1,000 个"
+            )
+
+    def test_lists_nested_too_deeply_are_refused(self) -> None:
+        body = "".join("    " * level + "- 层\n" for level in range(40))
+        self.assert_refused(self.add_note(body), body, "嵌套了 40 层（第 40 行）")
+
+    def test_a_body_too_slow_to_render_is_refused_in_time(self) -> None:
+        """Thousands of "[" that never close: Markdown reads each to the end of the text."""
+        body = "[" * 10_000 + " 安全文本"
+        with self.settings(NOTE_RENDER_SECONDS=1.0):
+            started = time.monotonic()
+            response = self.add_note(body)
+            self.assertLess(time.monotonic() - started, 5)
+        self.assert_refused(response, body, "正文排版超过了 1 秒")
+
+    def test_the_message_follows_the_editors_language(self) -> None:
+        body = "".join("> " * level + "quote\n" for level in range(1, 41))
+        response = self.add_note(body, HTTP_ACCEPT_LANGUAGE="en")
+        self.assert_refused(response, body, "nested 40 levels deep (line 40)")
+
+    def test_a_body_within_the_limits_is_rendered_once_per_save(self) -> None:
+        """The form's check renders the body; the save uses that rendering."""
+        with mock.patch("notes.models.render_markdown", wraps=render_markdown) as rendering:
+            response = self.add_note("## 方法\n\n正文 $x^2$。")
+        self.assertRedirects(response, CHANGELIST)
+        self.assertEqual(rendering.call_count, 1)
+        self.assertIn("<math", Note.objects.get().body_html)

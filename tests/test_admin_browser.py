@@ -14,7 +14,12 @@ from playwright.sync_api import Page, expect
 
 from notes.models import Figure, Note
 from tests.factories import make_category, make_note
-from tests.test_browser import browser, live_server, open_page  # noqa: F401 (fixtures)
+from tests.test_browser import (  # noqa: F401 (fixtures)
+    SCREENSHOTS,
+    browser,
+    live_server,
+    open_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -187,3 +192,58 @@ def test_leaving_with_unsaved_changes_asks_first(live_server, browser, editor) -
     page.close(run_before_unload=True)
     page.wait_for_timeout(300)
     assert asked == ["beforeunload"]
+
+
+# Collects what the page's Content-Security-Policy refused, in every document and frame.
+CSP_WATCH = """window.__refused = [];
+document.addEventListener("securitypolicyviolation",
+  (event) => window.__refused.push(`${event.violatedDirective} ${event.blockedURI}`));"""
+
+
+def refused(page: Page) -> list[str]:
+    return [item for frame in page.frames for item in frame.evaluate("() => window.__refused")]
+
+
+def test_the_admin_works_under_its_strict_policy(live_server, browser, editor) -> None:  # noqa: F811
+    """The admin had no CSP; now `script-src 'self'; style-src 'self'`: nothing it needs may
+    be refused, from sign-in to the note form's preview and date widgets and the history."""
+    note = make_note("Under the policy", category=make_category("ML"), body=BODY)
+    page, errors = open_page(browser, viewport={"width": 1400, "height": 1000})
+    page.context.add_init_script(CSP_WATCH)
+    log_in(page, "/admin/", live_server)
+    seen = refused(page)
+    for url in ("/admin/notes/note/", "/admin/notes/category/", "/admin/taggit/tag/",
+                f"/admin/notes/note/{note.pk}/history/", "/admin/axes/accessattempt/",
+                "/admin/auth/user/"):  # fmt: skip
+        response = page.goto(live_server.url + url)
+        assert "script-src 'self';" in response.headers["content-security-policy"], url
+        seen += refused(page)
+    page.goto(f"{live_server.url}/admin/notes/note/{note.pk}/change/")
+    page.locator("textarea.markdown-editor").press_sequentially(" 新的一句。")
+    frame = page.frame_locator("section.markdown-preview iframe")
+    expect(frame.locator(".note-body")).to_contain_text("新的一句")
+    frame.locator(".note-body math").first.wait_for()
+    page.click("#id_published_at_0 ~ .datetimeshortcuts a:first-child")  # "Today"
+    page.click(".datetimeshortcuts .clock-icon, .datetimeshortcuts [id^=clocklink]")
+    expect(page.locator(".clockbox").first).to_be_visible()
+    seen += refused(page)
+    assert seen == []
+    assert errors == []
+
+
+def test_the_lockout_page_looks_like_the_sign_in_page(live_server, browser, editor) -> None:  # noqa: F811
+    page, errors = open_page(browser, viewport={"width": 1000, "height": 800})
+    page.context.add_init_script(CSP_WATCH)
+    page.goto(f"{live_server.url}/admin/login/")
+    for _ in range(5):  # the fifth wrong password already gets the lockout page
+        page.fill("#id_username", "editor")
+        page.fill("#id_password", "not-the-password")
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+    expect(page.locator("#content-main h1")).to_have_text("Sign-in paused")
+    expect(page.locator("#site-name")).to_be_visible()  # the admin's header, styled
+    # The admin's sign-in stylesheet applies: a narrow centred box, not a bare page.
+    assert page.locator("#container").evaluate("el => el.getBoundingClientRect().width") < 600
+    page.screenshot(path=str(SCREENSHOTS / "browser-admin-lockout.png"))
+    assert refused(page) == []
+    assert [error for error in errors if not error.startswith("429:")] == []

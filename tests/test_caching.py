@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import timedelta
 from unittest import mock
 
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notes import fragments
-from notes.models import Note
+from notes.models import Note, Series
 from tests.factories import make_category, make_note
 
 
@@ -53,6 +54,27 @@ class PageCacheTests(TestCase):
             response = self.client.get("/")
         render.assert_not_called()
         self.assertContains(response, "缓存的笔记")
+
+    def test_a_cached_page_is_sent_compressed_as_when_it_was_rendered(self) -> None:
+        """Kept gzipped: a client that asks for gzip gets the same bytes, type, validator and
+        Vary from the cache as from a fresh rendering; one that does not gets plain HTML."""
+        fresh = self.client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+        cached = self.client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+        plain = self.client.get("/", HTTP_ACCEPT_ENCODING="identity")
+        self.assertEqual(cached["Content-Encoding"], "gzip")
+        self.assertEqual(gzip.decompress(cached.content), gzip.decompress(fresh.content))
+        self.assertEqual(cached["ETag"], fresh["ETag"])
+        self.assertEqual(cached["Content-Type"], fresh["Content-Type"])
+        self.assertIn("Accept-Encoding", cached["Vary"])
+        self.assertNotIn("Content-Encoding", plain)
+        self.assertEqual(plain.content, gzip.decompress(fresh.content))
+
+    def test_an_entry_kept_by_an_older_release_is_rendered_again(self) -> None:
+        first = self.client.get("/")
+        old = (first["ETag"], 200, [], b"old")  # the shape before pages were kept gzipped
+        with mock.patch("notes.state.cache_get", return_value=old):
+            again = self.client.get("/")
+        self.assertContains(again, "缓存的笔记")
 
     def test_an_edit_shows_at_once_on_cached_pages_and_changes_the_etag(self) -> None:
         pages = ["/", self.note.get_absolute_url(), reverse("notes:feed"), "/en/"]
@@ -131,3 +153,25 @@ class CardTests(TestCase):
         self.assertNotContains(response, "旧的")
         self.assertContains(response, "双语卡片")
         self.assertEqual(Note.objects.get(pk=self.note.pk).cards["build"], fragments.BUILD)
+
+    def test_a_note_page_of_an_older_build_is_rendered_again_when_shown(self) -> None:
+        """Its stored header and JSON-LD too, after a deploy that changed their templates."""
+        Note.objects.filter(pk=self.note.pk).update(
+            page={"build": "old", "zh-hans": {"meta": "", "head": "", "header": "<h1>旧的</h1>",
+                                              "intro": ""}}
+        )  # fmt: skip
+        response = self.client.get(self.note.get_absolute_url())
+        self.assertNotContains(response, "旧的")
+        self.assertContains(response, '<h1 class="note-title">')
+        self.assertContains(response, "application/ld+json")
+        self.assertEqual(Note.objects.get(pk=self.note.pk).page["build"], fragments.BUILD)
+
+    def test_a_series_rename_reaches_its_notes_pages(self) -> None:
+        series = Series.objects.create(title="旧系列", slug="old-series")
+        self.note.series = series
+        self.note.save()
+        series.title = "新系列名"
+        series.save()
+        response = self.client.get(self.note.get_absolute_url())
+        self.assertContains(response, '"name":"新系列名"')
+        self.assertNotContains(response, "旧系列")

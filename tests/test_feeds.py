@@ -10,7 +10,7 @@ import feedparser
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -261,3 +261,98 @@ class FeedLanguageAndMathTests(TestCase):
         """A feed reader has no math.css: the array's column rule must travel with the item."""
         xml = self.client.get(reverse("notes:feed")).content.decode()
         self.assertIn("border-right:0.06em solid", xml)
+
+
+@override_settings(SITE_URL="https://notes.example.org")
+class FeedAddressTests(TestCase):
+    """Every address in a feed comes from DJANGO_SITE_URL, never from the Host header: the
+    same note fetched by another allowed host name must not look like a new item."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category("大模型 LLM")
+        cls.linked = make_note("Linked note", slug="linked", category=category)
+        cls.note = make_note(
+            "LoRA：大模型的低秩适配",
+            category=category,
+            tags=[CHINESE_TAG],
+            body="See [[linked]].\n\n![结构图](/media/figures/lora.png)",
+        )
+        cls.urls = [
+            reverse("notes:feed"),
+            reverse("notes:feed-atom"),
+            reverse("notes:category-feed", args=[category.slug]),
+            reverse("notes:tag-feed-atom", args=[CHINESE_TAG]),
+        ]
+
+    def test_item_ids_are_the_same_whatever_the_host_header(self) -> None:
+        for url in self.urls:
+            with self.subTest(url):
+                ids = [entry.id for entry in parse(self.client.get(url)).entries]
+                other = parse(self.client.get(url, HTTP_HOST="localhost")).entries
+                self.assertTrue(ids)
+                self.assertEqual([entry.id for entry in other], ids)
+
+    def test_the_whole_feed_is_byte_identical_whatever_the_host_header(self) -> None:
+        for url in self.urls:
+            with self.subTest(url):
+                self.assertEqual(
+                    self.client.get(url, HTTP_HOST="localhost").content,
+                    self.client.get(url).content,
+                )
+
+    def test_links_ids_and_self_links_are_on_the_site_url(self) -> None:
+        for url in self.urls:
+            with self.subTest(url):
+                response = self.client.get(url, HTTP_HOST="localhost")
+                feed = parse(response)
+                self.assertEqual(feed.feed.link, "https://notes.example.org" + url.split("feed")[0])
+                self.assertIn(
+                    "https://notes.example.org" + url, [link.href for link in feed.feed.links]
+                )
+                entry = next(e for e in feed.entries if e.title == self.note.title)
+                expected = "https://notes.example.org" + self.note.get_absolute_url()
+                self.assertEqual((entry.link, entry.id), (expected, expected))
+                self.assertNotIn(b"localhost", response.content)
+                self.assertNotIn(b"testserver", response.content)
+
+    def test_images_and_links_in_the_content_are_on_the_site_url(self) -> None:
+        response = self.client.get(reverse("notes:feed"), HTTP_HOST="localhost")
+        content = entry_content(parse(response).entries[0]).value
+        self.assertIn('src="https://notes.example.org/media/figures/lora.png"', content)
+        self.assertIn('href="https://notes.example.org/notes/linked/"', content)
+
+
+class FeedPlainTextTests(TestCase):
+    """What an editor types as plain text reaches feed readers as text, whatever it holds."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category("Ctl\x0bcategory", description="Form\x0cfeed")
+        cls.note = make_note(
+            "Pasted from a PDF\x0c\x08 title",
+            category=category,
+            tags=["tag\x01"],
+            summary="<script>alert(1)</script> & a < b",
+        )
+
+    def test_a_summary_is_text_to_a_feed_reader_not_markup(self) -> None:
+        """RSS descriptions and Atom summaries are HTML to a feed reader: a summary went there
+        verbatim, so a "<script>" typed in it was markup to every feed reader."""
+        for url in (reverse("notes:feed"), reverse("notes:feed-atom")):
+            with self.subTest(url=url):
+                entry = parse(self.client.get(url)).entries[0]
+                self.assertEqual(
+                    entry.summary, "&lt;script&gt;alert(1)&lt;/script&gt; &amp; a &lt; b"
+                )
+
+    def test_control_characters_in_names_do_not_break_the_feeds(self) -> None:
+        """XML cannot carry them: Django's generator refused the whole feed (and the save)."""
+        category_url = self.note.category.get_absolute_url()
+        for url in (reverse("notes:feed"), f"{category_url}feed/", f"{category_url}feed/atom/"):
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                feed = parse(response)
+                self.assertFalse(feed.bozo, feed.get("bozo_exception"))
+                self.assertEqual(feed.entries[0].title, "Pasted from a PDF title")

@@ -3,26 +3,33 @@ Markdown snippet the admin shows into the body."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
 from unittest import mock
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.views.static import serve as static_serve
 from PIL import Image
 
 from notes.models import Figure, Note
+from notes.storage import MediaStorage
+from site_config.urls import urlpatterns as site_urlpatterns
 from tests.factories import make_category, make_note
+from tests.test_lockout import settings_value
 
 SVG = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -171,6 +178,11 @@ class AcceptedUploadTests(TempMediaTestCase):
         figure = Figure.objects.get()
         self.assertEqual((figure.width, figure.height), (64, 48))
 
+    def test_the_form_states_the_configured_size_limit(self) -> None:
+        with mock.patch("notes.figures.MAX_FIGURE_BYTES", 3 * 1_048_576):
+            response = self.client.get(reverse("admin:notes_note_add"))
+        self.assertContains(response, "PNG、JPEG、GIF 或 WebP，最大 3 MB。不接受 SVG。")
+
     def test_alt_text_is_required_for_an_upload(self) -> None:
         response = self.add_with_figure(upload("figure.png", image_bytes("PNG")), alt="")
         self.assertEqual(response.status_code, 200)
@@ -211,7 +223,8 @@ class RefusedUploadTests(TempMediaTestCase):
         with mock.patch("notes.figures.MAX_FIGURE_BYTES", 1_048_576):
             self.assert_refused(upload("big.png", content))
             response = self.add_with_figure(upload("big.png", content))
-        self.assertTrue(any("at most 1 MB" in error for error in figure_errors(response)))
+        # The limit, in the admin's language: "最大接受 1 MB" (at most 1 MB are accepted).
+        self.assertTrue(any("最大接受 1 MB" in error for error in figure_errors(response)))
 
     def test_image_with_too_many_pixels_is_refused(self) -> None:
         """A small file can still decode to a huge bitmap (a decompression bomb)."""
@@ -344,3 +357,171 @@ class SavedFigureTests(TempMediaTestCase):
         )
         messages = [str(message) for message in get_messages(response.wsgi_request)]
         self.assertFalse([message for message in messages if "alt text" in message])
+
+
+def unwritable_folder() -> Path | None:
+    """A fresh folder nothing can be written into, or None where this machine cannot make
+    one. Root ignores permission bits (the suite runs as root in CI), so there the folder is
+    also made immutable (``chattr +i``), which binds root too; a file system without that
+    attribute, or a container without the right to set it, gives None."""
+    folder = Path(tempfile.mkdtemp(prefix="research-notes-readonly-"))
+    folder.chmod(0o555)
+    if os.geteuid() == 0 and shutil.which("chattr"):
+        subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+    probe = folder / "probe"
+    try:
+        probe.write_bytes(b"")
+    except OSError:
+        return folder
+    probe.unlink()
+    release_folder(folder)
+    return None
+
+
+def release_folder(folder: Path) -> None:
+    if shutil.which("chattr"):
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True, check=False)
+    folder.chmod(0o755)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+class DiskFullStorage(MediaStorage):
+    """Stands in for a read-only folder where none can be made (see ``unwritable_folder``):
+    the write fails as a full disk makes it fail."""
+
+    def _save(self, name, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+class FillingDisk:
+    """``os.write`` on a disk that fills up while the ``fail_on``-th file is written: half of
+    that write lands, then ENOSPC. Files before it are written whole."""
+
+    def __init__(self, fail_on: int = 1) -> None:
+        self.fail_on, self.files, self.bytes_landed = fail_on, 0, 0
+        self.write = os.write
+
+    def __call__(self, descriptor: int, data) -> int:
+        if os.lseek(descriptor, 0, os.SEEK_CUR) == 0:
+            self.files += 1
+        if self.files < self.fail_on:
+            return self.write(descriptor, data)
+        self.bytes_landed += self.write(descriptor, bytes(data)[: max(1, len(data) // 2)])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def patch(self):
+        return mock.patch("notes.storage.os.write", self)
+
+
+class StorageFailureTests(TempMediaTestCase):
+    """A full disk or a read-only media folder: the editor gets the form back with the reason
+    on the image field (not an error page), and nothing of the save is kept: no note change,
+    no figure row, no file, whole or partial."""
+
+    STORAGE_ERROR = "图片无法保存：服务器的媒体文件夹已满或为只读。"
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.files_before = media_files(self.media_root)
+
+    def assert_nothing_kept(self, response) -> None:
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(any(self.STORAGE_ERROR in error for error in figure_errors(response)))
+        self.assertContains(response, self.STORAGE_ERROR)
+        self.assertFalse(Figure.objects.exists())
+        self.assertEqual(media_files(self.media_root), self.files_before)
+
+    def test_read_only_media_folder_is_explained_on_the_form(self) -> None:
+        folder = unwritable_folder()
+        if folder is None:
+            unwritable = override_settings(
+                STORAGES={
+                    **settings.STORAGES,
+                    "default": {"BACKEND": f"{__name__}.DiskFullStorage"},
+                }
+            )
+        else:
+            self.addCleanup(release_folder, folder)
+            unwritable = override_settings(MEDIA_ROOT=str(folder))
+        with unwritable:
+            response = self.add_with_figure(upload("figure.png", image_bytes("PNG")))
+        self.assert_nothing_kept(response)
+        self.assertFalse(Note.objects.exists())
+        if folder is not None:
+            self.assertEqual(list(folder.iterdir()), [])
+
+    def test_disk_full_halfway_leaves_no_partial_file(self) -> None:
+        content = noisy_png((1000, 1000))
+        # Larger than Django keeps in memory: the upload is spooled to a temporary file.
+        self.assertGreater(len(content), settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        disk = FillingDisk()
+        with disk.patch():
+            response = self.add_with_figure(upload("figure.png", content))
+        self.assertGreater(disk.bytes_landed, 0)
+        self.assert_nothing_kept(response)
+        self.assertFalse(Note.objects.exists())
+
+    def test_the_figure_written_before_the_failing_one_is_removed_too(self) -> None:
+        disk = FillingDisk(fail_on=2)
+        data = self.note_data(**management("figures", total=2))
+        for index in range(2):
+            data[f"figures-{index}-image"] = upload(f"f{index}.png", noisy_png((120, 120)))
+            data[f"figures-{index}-alt"] = f"Figure {index}"
+            data[f"figures-{index}-caption"] = ""
+        with disk.patch():
+            response = self.client.post(reverse("admin:notes_note_add"), data)
+        self.assertEqual(disk.files, 2)  # the first was written whole
+        self.assert_nothing_kept(response)
+
+    def test_the_editors_text_comes_back_and_the_note_is_unchanged(self) -> None:
+        note = make_note("Existing note", category=self.category, body="Old body.")
+        typed = "New paragraph, 中文 & <angle>.\n\nSecond paragraph."
+        with FillingDisk().patch():
+            response = self.change(
+                note,
+                body=typed,
+                **management("figures", total=1),
+                **{
+                    "figures-0-image": upload("figure.png", image_bytes("PNG")),
+                    "figures-0-alt": "A figure",
+                    "figures-0-caption": "",
+                    "figures-0-note": str(note.pk),
+                },
+            )
+        self.assert_nothing_kept(response)
+        self.assertEqual(textarea_value(response, "body").replace("\r\n", "\n"), typed)
+        note.refresh_from_db()
+        self.assertEqual(note.body, "Old body.")
+
+
+def serve_media(request, path):
+    """MEDIA_URL as Django serves it in development (site_config/urls.py, DEBUG only)."""
+    return static_serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+urlpatterns = [*site_urlpatterns, path("media/<path:path>", serve_media)]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+class MediaServingTests(TempMediaTestCase):
+    """Stored under the extension of its real type, a figure is served with that type, and
+    the browser is told not to guess another one."""
+
+    def test_a_figure_is_served_as_the_image_type_pillow_found(self) -> None:
+        self.add_with_figure(upload("photo.png", image_bytes("WEBP")))
+        response = self.client.get(Figure.objects.get().image.url)
+        self.assertEqual(response["Content-Type"], "image/webp")
+        self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+
+    def test_feed_readers_elsewhere_may_show_it(self) -> None:
+        self.add_with_figure(upload("figure.png", image_bytes("PNG")))
+        response = self.client.get(Figure.objects.get().image.url)
+        self.assertEqual(response["Cross-Origin-Resource-Policy"], "cross-origin")
+
+
+def test_the_storage_backend_and_the_limit_come_from_the_environment() -> None:
+    expression = "(settings.STORAGES['default']['BACKEND'], settings.FIGURE_MAX_BYTES)"
+    value = settings_value(
+        expression, DJANGO_MEDIA_STORAGE="storages.backends.s3.S3Storage", DJANGO_MAX_UPLOAD_MB="2"
+    )
+    assert value == repr(("storages.backends.s3.S3Storage", 2 * 1024 * 1024))

@@ -526,3 +526,198 @@ class LoadDemoTests(TestCase):
         call_command("load_demo", stdout=StringIO())
         after = sorted(Note.objects.values_list("slug", "updated_at"))
         self.assertEqual((after, get_user_model().objects.count()), (before, 1))
+
+
+@pytest.mark.django_db
+def test_an_imported_notes_derived_data_is_written_once(tmp_path: Path) -> None:
+    """Saved, tagged twice and given papers: one render of its cards, page and feed items,
+    not one per change (an import of 10,000 notes pays for each)."""
+    from unittest import mock
+
+    from notes import fragments
+
+    text = note_file(tags="[PEFT, 微调]", arxiv="2106.09685")
+    with mock.patch.object(fragments, "render_cards", wraps=fragments.render_cards) as cards:
+        import_paths([write(tmp_path, "n.md", text)])
+    assert cards.call_count == 1
+
+
+@pytest.mark.django_db
+def test_an_imported_notes_page_shows_the_dates_of_its_file(tmp_path: Path, client) -> None:
+    """Its page is rendered after the file's dates are restored: published and updated as
+    the file says, not "updated today"."""
+    import_paths([write(tmp_path, "lora.md", LORA)])
+    note = Note.objects.get(slug="lora")
+    html = client.get(note.get_absolute_url(), HTTP_HOST="testserver").content.decode()
+    assert 'content="2026-02-01T00:00:00+08:00"' in html  # article:modified_time
+    assert '<span class="updated">' in html
+    assert timezone.localdate().isoformat() not in html.split('<span class="updated">')[1][:120]
+
+
+# --- Whole backups: figures, old names, tag slugs, authors, exact dates -----------------
+
+
+@pytest.fixture
+def media_root(tmp_path: Path, settings) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+def figure_note(media_root: Path) -> Note:
+    """A note with one uploaded figure (a real 12×8 PNG in MEDIA_ROOT)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from notes.models import Figure
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 8), (10, 20, 30)).save(buffer, format="PNG")
+    note = Note.objects.create(
+        title="Figures", slug="figures", category=Category.objects.create(name="ML")
+    )
+    Figure.objects.create(
+        note=note,
+        image=SimpleUploadedFile("a.png", buffer.getvalue()),
+        alt="示意图",
+        caption="图 1",
+    )
+    return note
+
+
+def test_figures_travel_in_the_front_matter(tmp_path: Path, media_root: Path) -> None:
+    figure = figure_note(media_root).figures.get()
+    meta = front_matter(export_to(tmp_path / "out") / "figures.md")
+    assert meta["figures"] == [
+        {"image": figure.image.name, "alt": "示意图", "caption": "图 1", "width": 12, "height": 8}
+    ]
+
+
+def test_figures_are_restored_from_the_media_folder(tmp_path: Path, media_root: Path) -> None:
+    from notes.models import Figure
+
+    name = figure_note(media_root).figures.get().image.name
+    export_to(tmp_path / "out")
+    Note.objects.all().delete()
+    assert import_paths([tmp_path / "out"]).errors == []
+    restored = Figure.objects.get()
+    assert (restored.note.slug, restored.image.name, restored.width) == ("figures", name, 12)
+
+
+def test_a_figure_missing_from_the_media_folder_is_reported(
+    tmp_path: Path, media_root: Path
+) -> None:
+    name = figure_note(media_root).figures.get().image.name
+    export_to(tmp_path / "out")
+    Note.objects.all().delete()
+    (media_root / name).unlink()
+    report = import_paths([tmp_path / "out"])
+    assert report.errors == []
+    assert any(name in message for _path, message in report.notices)
+
+
+def test_a_file_without_figures_leaves_the_notes_figures_alone(
+    tmp_path: Path, media_root: Path
+) -> None:
+    note = figure_note(media_root)
+    import_paths([write(tmp_path, "figures.md", note_file("Figures", category="ML"))])
+    assert note.figures.count() == 1
+
+
+def test_a_figure_outside_the_media_folder_is_refused(tmp_path: Path) -> None:
+    meta = "figures:\n  - image: ../../etc/passwd\n    width: 1\n    height: 1"
+    path = write(tmp_path, "bad.md", f"---\ntitle: Bad\n{meta}\n---\nBody.\n")
+    report = import_paths([path])
+    assert [(p.name, "media folder" in message) for p, message in report.errors] == [
+        ("bad.md", True)
+    ]
+
+
+def test_old_slugs_and_titles_travel(tmp_path: Path) -> None:
+    from notes.models import OldName
+
+    note = Note.objects.create(
+        title="Old title", slug="old", category=Category.objects.create(name="ML")
+    )
+    note.title, note.slug = "New title", "new"
+    note.save()
+    meta = front_matter(export_to(tmp_path / "out") / "new.md")
+    assert (meta["old_slugs"], meta["old_titles"]) == (["old"], ["old title"])
+    Note.objects.all().delete()
+    import_paths([tmp_path / "out"])
+    assert sorted(OldName.objects.values_list("kind", "key", "note__slug")) == [
+        ("slug", "old", "new"),
+        ("title", "old title", "new"),
+    ]
+
+
+def test_a_note_linking_by_an_old_name_imported_first_still_links(tmp_path: Path) -> None:
+    write(tmp_path, "a-first.md", note_file("First", body="See [[Old title]].", category="ML"))
+    write(tmp_path, "z-target.md", note_file("New title", old_titles="[Old title]", category="ML"))
+    import_paths([tmp_path])
+    assert 'href="/notes/z-target/"' in Note.objects.get(slug="a-first").body_html
+
+
+def test_tag_slugs_travel(tmp_path: Path) -> None:
+    category = Category.objects.create(name="ML")
+    Note.objects.create(title="A", slug="a", category=category).tags.set(["量化"])
+    Tag.objects.filter(name="量化").update(slug="quantization")
+    export_to(tmp_path / "out")
+    wipe_database()
+    import_paths([tmp_path / "out"])
+    assert Tag.objects.get(name="量化").slug == "quantization"
+
+
+def test_tags_whose_slugs_collide_get_their_own_back(tmp_path: Path) -> None:
+    """Tags "C++" and "C" both slugify to "c": restored in another order, they swap back."""
+    category = Category.objects.create(name="ML")
+    Note.objects.create(title="Z", slug="z", category=category).tags.set(["C++"])
+    Note.objects.create(title="A", slug="a", category=category).tags.set(["C"])
+    before = dict(Tag.objects.values_list("name", "slug"))
+    export_to(tmp_path / "out")
+    wipe_database()
+    assert import_paths([tmp_path / "out"]).errors == []
+    assert dict(Tag.objects.values_list("name", "slug")) == before
+
+
+def test_an_older_tags_file_without_slugs_still_imports(tmp_path: Path) -> None:
+    write(tmp_path, "n.md", note_file(category="ML", tags="[大模型]"))
+    write(tmp_path, "_tags.yml", "- name: 大模型\n  aliases: [LLM]\n")
+    assert import_paths([tmp_path]).errors == []
+    assert list(TagAlias.objects.values_list("name", flat=True)) == ["LLM"]
+
+
+def test_authors_names_travel(tmp_path: Path) -> None:
+    build_library()
+    export_to(tmp_path / "out")
+    wipe_database()
+    import_paths([tmp_path / "out"])
+    author = Note.objects.get(slug="lora").author
+    assert (author.username, author.get_full_name()) == ("edward", "Edward Hu")
+    assert not author.has_usable_password() and not author.is_staff
+
+
+def test_an_existing_users_name_is_not_replaced(tmp_path: Path) -> None:
+    build_library()
+    export_to(tmp_path / "out")
+    get_user_model().objects.filter(username="edward").update(first_name="Ed", last_name="H.")
+    import_paths([tmp_path / "out"])
+    assert get_user_model().objects.get(username="edward").get_full_name() == "Ed H."
+
+
+def test_dates_keep_their_microseconds(tmp_path: Path) -> None:
+    build_library()
+    before = dict(Note.objects.values_list("slug", "published_at"))
+    created = dict(Note.objects.values_list("slug", "created_at"))
+    export_to(tmp_path / "out")
+    wipe_database()
+    import_paths([tmp_path / "out"])
+    assert dict(Note.objects.values_list("slug", "published_at")) == before
+    assert dict(Note.objects.values_list("slug", "created_at")) == created
+
+
+def test_whole_second_dates_are_written_as_editors_write_them(tmp_path: Path) -> None:
+    import_paths([write(tmp_path / "in", "lora.md", LORA)])
+    meta = front_matter(export_to(tmp_path / "out") / "lora.md")
+    assert meta["date"] == "2026-01-14T00:00:00+08:00"

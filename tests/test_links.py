@@ -7,13 +7,14 @@ import re
 from datetime import timedelta
 from html import unescape
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notes.models import Note
 from tests.factories import INLINE_MANAGEMENT, make_category, make_note, settle
@@ -99,6 +100,13 @@ class LinkResolutionTests(WikiLinkTestCase):
         target = self.note("LoRA v2", "Body.", slug="LoRA-v2")
         note = self.note("Note S", "See [[LoRA-v2]].")
         self.assertEqual(wikilinks(note), [(target.get_absolute_url(), "LoRA v2")])
+
+    def test_links_point_at_the_default_language_whatever_language_saves(self) -> None:
+        """The body is stored once for both languages; an editor whose admin speaks English
+        (or an import after an English page) must not write /en/ addresses into it."""
+        with translation.override("en" if settings.LANGUAGE_CODE != "en" else "zh-hans"):
+            note = self.note("Note E", "See [[b-slug]].")
+        self.assertEqual(wikilinks(note), [(self.target.get_absolute_url(), "Low-Rank Adaptation")])
 
     def test_self_link_resolves_on_the_first_save(self) -> None:
         note = self.note("Self", "This very note: [[self-ref|here]].", slug="self-ref")

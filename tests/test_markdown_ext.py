@@ -564,3 +564,34 @@ def test_image_without_alt_text_warns_the_editor() -> None:
 
 def test_image_with_alt_text_gives_no_warning() -> None:
     assert render(LONE_IMAGE, SIZES).warnings == ()
+
+
+# --- Formulas inside attributes ---------------------------------------------------------
+
+
+def test_a_formula_in_alt_text_becomes_text_not_markup() -> None:
+    """Fix: the formula's MathML went into the alt attribute verbatim; its quotes closed the
+    attribute and the image lost its source."""
+    (image,) = tree(render(r"![损失 $L(\theta)$ 曲线](/media/loss.png)").html).find_all("img")
+    assert image.attrs["alt"] == "损失 L(θ) 曲线"
+    assert image.attrs["src"] == "/media/loss.png"
+
+
+def test_a_quote_typed_in_a_formula_cannot_start_an_attribute() -> None:
+    source = r'![x $\text{"/src="https://evil.example/p.png}$](/media/x.png "t $\text{"/a="}$")'
+    (image,) = tree(render(source).html).find_all("img")
+    assert image.attrs["src"] == "/media/x.png"
+    assert set(image.attrs) == {"alt", "src", "loading"}
+
+
+def test_a_formula_in_a_link_title_becomes_text() -> None:
+    (link,) = tree(render('[x](https://example.org "about $x^2$")').html).find_all("a")
+    assert link.attrs["title"] == "about x²"
+
+
+def test_a_formula_at_the_end_of_link_text_keeps_the_link() -> None:
+    """Fix: closing punctuation after a formula is kept on its line, and "]" was taken as
+    such, so the link's text never closed."""
+    (link,) = tree(render("见 [第二节 $x$](https://example.org)。").html).find_all("a")
+    assert link.attrs["href"] == "https://example.org"
+    assert link.find_all("math")

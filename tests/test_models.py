@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from html import unescape
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,8 @@ from django.test import TestCase
 from django.urls import resolve
 from django.utils import timezone
 
-from notes.models import Category, Note
+from notes.models import Category, Figure, Note, Series
+from notes.rendering import render_markdown
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -207,6 +210,50 @@ class CategoryTests(TestCase):
 
     def test_categories_are_ordered_by_order_then_name(self) -> None:
         self.assertEqual(list(Category.objects.all()), [self.mid, self.zeta, self.late])
+
+
+class LongNameSlugTests(TestCase):
+    """A slug made from a long name fits its column: PostgreSQL refused a series titled with
+    200 characters (its slug holds 100), and the admin answered with a server error."""
+
+    def test_a_long_series_title_makes_a_slug_that_fits(self) -> None:
+        series = Series.objects.create(title="Reading path " * 15)
+        self.assertLessEqual(len(series.slug), Series._meta.get_field("slug").max_length)
+
+    def test_long_titles_sharing_a_start_still_get_unique_slugs_that_fit(self) -> None:
+        first = Series.objects.create(title="x" * 150 + " a")
+        second = Series.objects.create(title="x" * 150 + " b")
+        self.assertNotEqual(first.slug, second.slug)
+        self.assertLessEqual(len(second.slug), 100)
+
+
+class FigureSnippetTests(TestCase):
+    """The snippet the admin offers for a figure is one Markdown image, whatever its alt text
+    and caption hold."""
+
+    def rendered(self, alt: str, caption: str = "") -> dict[str, str]:
+        """The image's alt text and caption as a browser reads them, and the whole HTML."""
+        figure = Figure(alt=alt, caption=caption, image="figures/1/x.png", width=4, height=3)
+        html = render_markdown(figure.markdown).html
+        shown_alt = re.search(r'<img alt="([^"]*)"', html)
+        shown_caption = re.search(r"<figcaption>(.*?)</figcaption>", html)
+        return {
+            "html": html,
+            "alt": unescape(shown_alt.group(1)) if shown_alt else "",
+            "caption": unescape(shown_caption.group(1)) if shown_caption else "",
+        }
+
+    def test_line_breaks_in_the_alt_text_stay_inside_the_image(self) -> None:
+        shown = self.rendered("Loss\n\n*[Loss]: injected")
+        self.assertEqual(shown["alt"], "Loss *[Loss]: injected")
+        self.assertNotIn("<abbr", shown["html"])
+
+    def test_brackets_and_backslashes_in_the_alt_text_are_kept(self) -> None:
+        self.assertEqual(self.rendered("a [b] \\[c\\] d\\")["alt"], "a [b] \\[c\\] d\\")
+
+    def test_quotes_and_backslashes_in_the_caption_are_kept(self) -> None:
+        shown = self.rendered("x", 'the "best" run \\(a\\)\\')
+        self.assertEqual(shown["caption"], 'the "best" run \\(a\\)\\')
 
 
 class WasUpdatedTests(TestCase):

@@ -240,6 +240,21 @@ class CitationCardTests(TestCase):
         self.assertEqual(response.content.decode(), self.lora.bibtex())
         self.assertEqual(parse_bibtex(response.content.decode())[1], "hu2022lora")
 
+    def test_a_stored_script_address_is_never_a_link(self) -> None:
+        """The form refuses javascript: and other schemes; a paper stored past it (the shell,
+        a data migration) must still not become a link that runs script."""
+        note = make_note("Stored past the form")
+        add_papers(
+            note,
+            {"title": "Hostile", "url": " JavaScript:alert(1)", "code_url": "vbscript:x"},
+            {"title": "Hostile with DOI", "url": "javascript:alert(1)", "doi": "10.1/x"},
+        )
+        note.refresh_from_db()
+        cards = paper_cards(self.client.get(note.get_absolute_url()).content.decode())
+        self.assertEqual(links(cards[0]).get("Hostile"), None)
+        self.assertNotIn("代码", links(cards[0]))
+        self.assertEqual(links(cards[1])["Hostile with DOI"], "https://doi.org/10.1/x")
+
     def test_bibtex_of_a_draft_notes_paper_is_not_found(self) -> None:
         response = self.client.get(self.draft_paper.get_bibtex_url())
         self.assertEqual(response.status_code, 404)

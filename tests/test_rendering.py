@@ -5,12 +5,17 @@ Everything here is pure (no database), so these are plain pytest functions.
 
 from __future__ import annotations
 
+import html
+import threading
+import time
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 
+from notes.markdown_ext import RenderContext, RenderLimits
 from notes.plaintext import make_excerpt, truncate_text
-from notes.rendering import RenderResult, render_markdown
+from notes.rendering import Limit, RenderResult, render_markdown
 
 
 def html_of(source: str) -> str:
@@ -321,3 +326,122 @@ def test_code_blocks_are_labelled_with_a_safe_language_name() -> None:
     # No label for an unlabelled fence, and nothing but a name gets through.
     assert "data-lang" not in html_of("```\nplain\n```")
     assert "onload" not in html_of('```py"onload="x\nq\n```').split("<code>")[0]
+
+
+# --- Bounded cost ---------------------------------------------------------------------
+# Speed goals live in bench/; here the bound is generous: whatever is typed, rendering ends
+# within a few seconds, and the text is never lost.
+
+FAST = RenderContext(limits=RenderLimits(seconds=1.0))
+
+
+def timed(source: str, context: RenderContext | None = None) -> tuple[RenderResult, float]:
+    started = time.monotonic()
+    result = render_markdown(source, context)
+    return result, time.monotonic() - started
+
+
+def test_a_body_over_the_size_limit_is_shown_whole_as_plain_text() -> None:
+    source = "一段很长的正文。\n\n" * 100_000 + "最后一行 <script>"  # about 1 MB
+    result, seconds = timed(source)
+    assert seconds < 5
+    assert result.refused is not None and result.refused.limit == Limit.LENGTH
+    assert result.html.startswith("<pre")
+    assert result.html.endswith("最后一行 &lt;script&gt;</pre>")
+    assert "shown unformatted" in result.warnings[0]
+
+
+def test_a_huge_table_within_the_limit_renders_in_time() -> None:
+    """Sanitizing used to be quadratic in the rows of a table (html5lib's walker)."""
+    source = "| a | b | c |\n|---|---|---|\n" + "| 1 | 2 | 3 |\n" * 6_000
+    result, seconds = timed(source)
+    assert seconds < 5
+    assert result.refused is None
+    assert result.html.count("<tr>") == 6_001
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "".join("    " * level + "- 列表\n" for level in range(60)),
+        "> " * 300 + "深引用",
+        "".join(">" * level + " 引用\n" for level in range(1, 80)),
+    ],
+    ids=["lists", "quotes on one line", "quotes"],
+)
+def test_deep_nesting_is_refused_at_once_and_keeps_the_text(source: str) -> None:
+    result, seconds = timed(source)
+    assert seconds < 5
+    assert result.refused is not None and result.refused.limit == Limit.NESTING
+    assert html.unescape(result.html.split(">", 1)[1]).startswith(source[:50])
+
+
+def test_indentation_inside_fenced_code_is_not_nesting() -> None:
+    source = "```python\n" + "".join(" " * (4 * level) + "x\n" for level in range(60)) + "```"
+    assert render_markdown(source).refused is None
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[" * 10_000 + " 安全文本",
+        "[a " * 7_000 + "安全文本",
+        "[[a " * 5_000 + "安全文本",
+        "[a](" * 5_000 + "安全文本",
+    ],
+    ids=["nested brackets", "unclosed links", "unclosed wiki links", "unclosed addresses"],
+)
+def test_quadratic_markdown_is_cut_at_the_deadline_and_keeps_the_text(source: str) -> None:
+    result, seconds = timed(source, FAST)
+    assert seconds < 5
+    assert result.refused is not None and result.refused.limit == Limit.TIME
+    assert "安全文本" in result.html
+
+
+def test_the_deadline_holds_in_a_thread_where_no_signal_can_stop_rendering() -> None:
+    """A threaded server renders off the main thread: the checks between steps bound it."""
+    outcome: list = []
+    worker = threading.Thread(target=lambda: outcome.append(timed("[a " * 7_000, FAST)))
+    worker.start()
+    worker.join(timeout=10)
+    result, seconds = outcome[0]
+    assert seconds < 5
+    assert result.refused is not None and result.refused.limit == Limit.TIME
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"$\def\a{\a\a}\a$",
+        "$" + "".join(f"\\def\\{a}{{\\{b}\\{b}}}" for a, b in pairwise("abcdefghijkl")) + "\\a$",
+        r"$\def\x#1{\x{#1#1}}\x{a}$",
+        r"$$\newcommand{\r}{\r}\r$$",
+    ],
+    ids=["doubling", "exponential", "growing argument", "recursion"],
+)
+def test_macro_bombs_are_refused_and_the_rest_renders(formula: str) -> None:
+    result, seconds = timed(f"前文。\n\n{formula}\n\n后文。")
+    assert seconds < 5
+    assert "math-error" in result.html
+    assert "前文" in result.html and "后文" in result.html
+
+
+def test_thousands_of_formulas_render_up_to_the_limit_and_keep_their_source() -> None:
+    context = RenderContext(limits=RenderLimits(formulas=500))
+    result, seconds = timed(" ".join(f"$x_{{{n}}}$" for n in range(3_000)), context)
+    assert seconds < 5
+    assert result.html.count("<math") == 500
+    assert "x_{2999}" in result.html  # past the limit: the source, in a marked box
+    assert "Formulas not typeset: a note holds at most 500 formulas" in result.warnings
+
+
+def test_formulas_share_a_time_budget() -> None:
+    """Past the formulas' share of the time, the rest stay source and the note still renders."""
+    matrix = r" \\ ".join(" & ".join(f"a_{{{j}}}" for j in range(12)) for _ in range(12))
+    source = "\n\n".join(f"$$\\begin{{pmatrix}}{matrix}\\end{{pmatrix}} + {n}$$" for n in range(60))
+    result, seconds = timed(source, RenderContext(limits=RenderLimits(math_budget=0.2)))
+    assert seconds < 5
+    assert result.refused is None
+    assert "Formulas not typeset: the note's formulas took more than 0.2 seconds" in result.warnings
+    assert 0 < result.html.count("<math") < 60
+    assert "+ 59$$" in html.unescape(result.html)

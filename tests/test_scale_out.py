@@ -132,6 +132,7 @@ def cluster() -> Iterator[Cluster]:
         DJANGO_SECRET_KEY="scale-out-test-only-secret-key-0123456789-abcdefghijklmnop",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SITE_URL="http://127.0.0.1",
         DJANGO_STATIC_ROOT=static_root,
         DJANGO_PAGE_CACHE="1",
         DJANGO_LOG_LEVEL="WARNING",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from xml.etree import ElementTree
 
 from bs4 import BeautifulSoup
@@ -67,6 +67,15 @@ class SitemapTests(TestCase):
         self.assertEqual(root.find(".//s:lastmod", NS).text,
                          timezone.localtime(self.public.updated_at).date().isoformat())  # fmt: skip
 
+    def test_robots_txt_names_the_configured_site_not_the_host_header(self) -> None:
+        response = self.client.get("/robots.txt", HTTP_HOST="localhost")
+        self.assertIn("Sitemap: https://notes.example.org/sitemap.xml", response.content.decode())
+
+    def test_sitemap_sections_use_the_configured_site_not_the_host_header(self) -> None:
+        response = self.client.get("/sitemap-notes.xml", HTTP_HOST="localhost")
+        self.assertIn(b"https://notes.example.org/notes/public/", response.content)
+        self.assertNotIn(b"localhost", response.content)
+
     def test_robots_txt_points_to_the_sitemap(self) -> None:
         response = self.client.get("/robots.txt")
         self.assertEqual(response["Content-Type"], "text/plain; charset=utf-8")
@@ -105,6 +114,18 @@ class StructuredDataTests(TestCase):
         self.assertEqual([item["name"] for item in breadcrumbs["itemListElement"]],
                          ["Research Notes", "Large Model", "LoRA：大模型的低秩适配"])  # fmt: skip
 
+    def test_dates_are_in_the_site_time_zone_however_the_note_was_saved(self) -> None:
+        """A note saved with a UTC date (an import, a script) and one saved with a local date
+        (the admin's form) give the same JSON-LD, as their meta tags do."""
+        moment = timezone.now().replace(microsecond=0) - timedelta(days=2)
+        for saved_with in (moment.astimezone(UTC), timezone.localtime(moment)):
+            with self.subTest(saved_with=saved_with.tzinfo):
+                note = Note.objects.get(slug="lora")
+                note.published_at = saved_with
+                note.save()
+                posting = json_ld(self.client.get("/notes/lora/").content.decode())[0]
+                self.assertEqual(posting["datePublished"], timezone.localtime(moment).isoformat())
+
     def test_link_preview_tags(self) -> None:
         soup = BeautifulSoup(self.client.get("/notes/lora/").content, "html.parser")
         meta = {m.get("property") or m.get("name"): m["content"] for m in soup.find_all("meta")
@@ -117,6 +138,20 @@ class StructuredDataTests(TestCase):
         self.assertTrue(meta["description"].startswith("正文"))
         canonical = soup.find("link", rel="canonical")["href"]
         self.assertEqual(canonical, "https://notes.example.org/notes/lora/")
+
+    def test_another_host_header_changes_no_address_in_the_page(self) -> None:
+        """Canonical link, OpenGraph, JSON-LD and hreflang alternates: one site address."""
+        page = self.client.get("/notes/lora/", HTTP_HOST="localhost").content.decode()
+        self.assertEqual(page, self.client.get("/notes/lora/").content.decode())
+        self.assertIn('<link rel="canonical" href="https://notes.example.org/notes/lora/">', page)
+        self.assertEqual(json_ld(page)[0]["url"], "https://notes.example.org/notes/lora/")
+        self.assertNotIn("localhost", page)
+        self.assertNotIn("testserver", page)
+
+    def test_opensearch_description_names_the_configured_site(self) -> None:
+        response = self.client.get("/opensearch.xml", HTTP_HOST="localhost")
+        self.assertIn(b"https://notes.example.org/search/", response.content)
+        self.assertNotIn(b"localhost", response.content)
 
     def test_every_page_has_a_canonical_link_with_its_page_number(self) -> None:
         for path, expected in (("/", "https://notes.example.org/"),

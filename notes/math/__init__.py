@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as etree
 from html import escape
 
-from notes.math.engine import MathError, render_to_string
+from notes.math.engine import TIMEOUT_MS, MathError, render_to_string
 from notes.math.markup import (
     MATH_CLASSES,
     MATHML_ATTRIBUTES,
@@ -36,10 +36,13 @@ MAX_FORMULA_LENGTH = 20_000
 _DOUBLED_BACKSLASH = re.compile(r"(?<!\\)\\\\([a-zA-Z]{2,})")
 
 
-def latex_to_mathml(tex: str, *, display: bool, source: str | None = None) -> str:
+def latex_to_mathml(
+    tex: str, *, display: bool, source: str | None = None, timeout_ms: int = TIMEOUT_MS
+) -> str:
     """The MathML of one formula, with ``source`` (default: ``tex``) kept as its annotation.
 
-    Raises MathError, with a message for the author, when the formula cannot be typeset.
+    Raises MathError, with a message for the author, when the formula cannot be typeset
+    (within ``timeout_ms``: a note's formulas share a budget, see notes.markdown_ext).
     """
     if not isinstance(tex, str):
         raise MathError("a formula must be text")
@@ -55,7 +58,7 @@ def latex_to_mathml(tex: str, *, display: bool, source: str | None = None) -> st
             "or put a space after \\\\ for a line break"
         )
     try:
-        root, _dropped = rewrite(render_to_string(tex, display=display))
+        root, _dropped = rewrite(render_to_string(tex, display=display, timeout_ms=timeout_ms))
     except etree.ParseError as exc:  # never expected from Temml; refuse rather than guess
         raise MathError("the formula could not be read back") from exc
     children = list(root)

@@ -43,7 +43,9 @@ class MathError(ValueError):
     """The formula cannot be typeset; the message is meant for the note's author."""
 
 
-def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None = None) -> str:
+def render_to_string(
+    tex: str, *, display: bool, macros: dict[str, str] | None = None, timeout_ms: int = TIMEOUT_MS
+) -> str:
     """Temml's MathML for ``tex``.
 
     Options: no ``trust`` (no \\href, \\url, \\class, \\style, \\htmlId), a cap on macro
@@ -63,7 +65,7 @@ def render_to_string(tex: str, *, display: bool, macros: dict[str, str] | None =
     }
     call = f"__render({json.dumps(tex)}, {json.dumps(options)})"
     try:
-        ok, result = _run(call)
+        ok, result = _run(call, timeout_ms)
     except JSTimeoutException as exc:
         raise MathError("the formula took too long to typeset") from exc
     except JSEvalException as exc:  # an engine failure, not a TeX error
@@ -116,7 +118,7 @@ class _Worker:
             self.isolate = None
 
 
-def _run(call: str) -> list:
+def _run(call: str, timeout_ms: int = TIMEOUT_MS) -> list:
     global _worker
     if _worker is not None and _worker.pid != os.getpid() and _worker.isolate is not None:
         # V8 does not survive fork(): a child of a process that started it would crash.
@@ -127,7 +129,7 @@ def _run(call: str) -> list:
     if _worker is None or _worker.pid != os.getpid():  # first use, or a forked child (gunicorn)
         _worker = _Worker()
     worker = _worker
-    return worker.call(lambda: worker.engine().eval(call, timeout=TIMEOUT_MS))
+    return worker.call(lambda: worker.engine().eval(call, timeout=timeout_ms))
 
 
 @atexit.register

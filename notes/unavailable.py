@@ -1,0 +1,167 @@
+"""A database that cannot be reached: the site's own 503 page instead of a 500.
+
+While PostgreSQL is stopped, restarting or out of reach, a view that asks it fails with
+``OperationalError`` (connection refused, connection terminated by the server) or
+``InterfaceError`` (a connection already closed). Readers then get the site's page saying it
+is briefly unavailable, with ``Retry-After``, drawn without the database: the header's
+category navigation, which comes from the site state, is left out. A page the page cache
+holds for the current site version is still served from Redis, asking no database
+(notes.caching), so with Redis most pages stay up; nothing older than that is served.
+
+Django closes a connection that failed once the request ends and checks a persistent one
+before reusing it (``CONN_HEALTH_CHECKS``); a connection this failure left unusable is
+closed here at once. The site comes back by itself with the database. An outage is logged
+when a process first meets it, reminded at most once a minute while it lasts, and logged
+again when a new connection succeeds: a few lines per worker, not a traceback per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import defaults
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+REMIND_EVERY_SECONDS = 60
+
+# Served if even the designed page cannot be drawn: nothing here can fail again.
+FALLBACK_PAGE = """<!DOCTYPE html>
+<html lang="zh-Hans"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>暂时无法访问 Temporarily unavailable</title></head>
+<body><main><h1>暂时无法访问 <span lang="en">Temporarily unavailable</span></h1>
+<p>网站暂时无法访问，通常一两分钟内会自动恢复，请稍后再试。</p>
+<p lang="en">The site is briefly unavailable and comes back by itself, usually within a minute
+or two. Please try again shortly.</p></main></body></html>
+"""
+
+
+@dataclass
+class _Outage:
+    began: float | None = None
+    answered: int = 0
+    reminded: float = 0.0
+
+
+_outage = _Outage()
+_lock = threading.Lock()
+
+
+def _one_line(error: BaseException) -> str:
+    # psycopg's messages run over several lines ("Is the server running on that host…").
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+
+
+def _unreachable() -> bool:
+    """Whether the failure left a connection unusable (or none made); such a connection is
+    closed now, so the next request connects afresh."""
+    unreachable = False
+    for connection in connections.all(initialized_only=True):
+        if not connection.errors_occurred:
+            continue
+        if connection.connection is None:
+            unreachable = True
+        elif not connection.in_atomic_block and not connection.is_usable():
+            connection.close()
+            unreachable = True
+    return unreachable
+
+
+def database_failed(error: BaseException) -> None:
+    """Log a failure: an outage once when it begins and once a minute while it lasts; any
+    other database error (a deadlock, a missing table) with its traceback, as it may be a bug."""
+    if not _unreachable():
+        logger.error("Database error, answered 503: %s", _one_line(error), exc_info=error)
+        return
+    now = time.monotonic()
+    with _lock:
+        _outage.answered += 1
+        if _outage.began is None:
+            _outage.began = _outage.reminded = now
+            began = True
+        elif now - _outage.reminded >= REMIND_EVERY_SECONDS:
+            _outage.reminded = now
+            began = False
+        else:
+            return
+        seconds, answered = now - _outage.began, _outage.answered
+    if began:
+        logger.error("Database unreachable, answering 503 until it is back: %s", _one_line(error))
+    else:
+        logger.error(
+            "Database still unreachable after %.0f s (%d requests answered 503): %s",
+            seconds,
+            answered,
+            _one_line(error),
+        )
+
+
+@receiver(connection_created, dispatch_uid="notes.unavailable.database_back")
+def database_back(sender, connection, **kwargs) -> None:
+    with _lock:
+        if _outage.began is None:
+            return
+        seconds, answered = time.monotonic() - _outage.began, _outage.answered
+        _outage.began, _outage.answered = None, 0
+    logger.warning(
+        "Database reachable again after %.1f s; %d requests were answered 503 meanwhile",
+        seconds,
+        answered,
+    )
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    """The 503 page in the site's design and the request's language, drawn without the
+    database: every context processor value is computed without it except the category
+    navigation, replaced here by none."""
+    try:
+        response = render(request, "503.html", {"nav_categories": ()}, status=503)
+    except Exception:
+        logger.exception("The 503 page could not be drawn; serving the plain one")
+        response = HttpResponse(FALLBACK_PAGE, status=503, content_type="text/html")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # No proxy or CDN may keep the error page past the outage.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a view's ``OperationalError``/``InterfaceError`` into the 503 page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        database_failed(exception)
+        return unavailable_response(request)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: a database failure outside a view (drawing a 404 page, which shows the
+    category navigation, or in a middleware) is the 503 page too; anything else is Django's
+    500 page (templates/500.html)."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return defaults.server_error(request)
+    database_failed(error)
+    response = unavailable_response(request)
+    # Logged above (once per outage), not again by Django as a traceback per request.
+    response._has_been_logged = True
+    return response

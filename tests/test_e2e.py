@@ -1,0 +1,273 @@
+"""Three people use the site from end to end, in headless Chromium against the live server:
+a reader (browse, page 2, a note's math on a phone, a Chinese search, the language and theme
+switches), an editor (sign in, write a note with math and a figure, preview it, publish it,
+edit it, restore the earlier revision) and a subscriber (find the feed from the home page,
+read it with feedparser).
+
+The browser, the live server and the page helpers are those of tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import path
+from django.views.static import serve
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from notes.importexport import import_paths
+from notes.models import Note
+from site_config.urls import urlpatterns as site_urlpatterns
+from tests.factories import make_category, make_note
+from tests.test_browser import (  # noqa: F401 (fixtures)
+    SCREENSHOTS,
+    assert_no_horizontal_overflow,
+    browser,
+    live_server,
+    open_page,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEMO = Path(settings.BASE_DIR) / "demo" / "notes"
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+PASSWORD = "correct-horse-42"
+BODY = (
+    "质能方程 $E=mc^2$ 把质量和能量联系起来。第一版的说明。\n\n"
+    "$$\\int_0^1 x^2\\,dx = \\frac{1}{3}$$\n"
+)
+
+
+# An image's width once it has loaded (decode() waits for it, and fails if it cannot load).
+LOADED_WIDTH = "img => img.decode().then(() => img.naturalWidth)"
+
+
+def serve_media(request, path):
+    """MEDIA_URL as Django serves it in development (site_config/urls.py, DEBUG only)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+# The site's URLs and the uploaded figures, which production leaves to the web server.
+urlpatterns = [*site_urlpatterns, path("media/<path:path>", serve_media)]
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:
+    """Uploads go to a throwaway MEDIA_ROOT, served by the live server."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.ROOT_URLCONF = __name__
+    return tmp_path
+
+
+def png(width: int = 160, height: int = 90) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (40, 110, 190)).save(out, "PNG")
+    return out.getvalue()
+
+
+def math_boxes(page: Page) -> list[dict]:
+    """Each formula of the note: its box, and the box of the block it scrolls in."""
+    return page.eval_on_selector_all(
+        ".note-body math",
+        "els => els.map(m => { const r = m.getBoundingClientRect();"
+        " const box = (m.closest('.math-display') || m).getBoundingClientRect();"
+        " return {width: r.width, height: r.height, left: box.left, right: box.right,"
+        " display: m.getAttribute('display')}; })",
+    )
+
+
+def background(page: Page) -> str:
+    return page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+
+
+def test_a_reader_browses_reads_math_on_a_phone_searches_and_switches(live_server, browser) -> None:  # noqa: F811
+    assert import_paths([DEMO]).errors == []
+    page, errors = open_page(browser, **PHONE)
+
+    page.goto(live_server.url + "/")
+    first_page = page.locator(".note-item-title").all_inner_texts()
+    assert len(first_page) == 20, first_page
+    page.click(".pagination a[rel=next]")
+    page.wait_for_url("**/?page=2")
+    expect(page.locator(".pagination [aria-current=page]")).to_have_text("2")
+    second_page = page.locator(".note-item-title").all_inner_texts()
+    assert second_page and not set(second_page) & set(first_page), second_page
+
+    # A note with math, from page 2: real MathML on screen, inside the phone's width.
+    page.locator(".note-item-title a").first.click()
+    page.wait_for_selector(".note-body math")
+    boxes = math_boxes(page)
+    assert boxes, "the note shows no formula"
+    for box in boxes:
+        assert box["width"] > 0 and box["height"] > 0, box
+        assert box["left"] >= 0 and box["right"] <= 390, box
+    assert "\\frac" not in page.inner_text(".note-body")  # the LaTeX source stays hidden
+    assert_no_horizontal_overflow(page)
+    page.locator(".note-body math").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "e2e-reader-math.png"))
+
+    # A Chinese search from the header finds notes and marks the word.
+    page.fill("header input[type=search]", "扩散")
+    page.press("header input[type=search]", "Enter")
+    page.wait_for_url(re.compile(r"/search/\?q="))
+    expect(page.locator(".search-count")).to_contain_text("找到")
+    assert page.locator(".search-result").count() > 0
+    expect(page.locator(".search-snippet mark").first).to_contain_text("扩散")
+
+    # English and back: the same results page in the other interface language.
+    page.click(".language-switcher a[hreflang=en]")
+    page.wait_for_url(re.compile(r"/en/search/\?q="))
+    expect(page.locator(".search-count")).to_contain_text("found")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.click(".language-switcher a[hreflang=zh-Hans]")
+    page.wait_for_url(re.compile(r"^[^?]*//[^/]+/search/\?q="))
+    assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+
+    # The dark theme: the page's background really changes, and stays on the next page.
+    light = background(page)
+    page.click(".theme-toggle")
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    dark = background(page)
+    assert dark != light, (light, dark)
+    assert dark == "rgb(21, 23, 26)", dark  # --bg of the dark theme
+    page.goto(live_server.url + "/")
+    assert background(page) == dark
+    assert errors == []
+
+
+def sign_in(page: Page, live_server, next_url: str) -> None:  # noqa: F811
+    page.goto(f"{live_server.url}/admin/login/?next={next_url}")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{next_url}")
+
+
+def reload_public(page: Page, url: str) -> None:
+    """A public page as it is now. Pages say ``Cache-Control: public, max-age=60``, so a
+    browser shows its own copy of a page seen in the last minute until reloaded; a reload
+    asks again with the ETag, and the site answers with the changed page."""
+    page.goto(url)
+    page.reload()
+
+
+def test_an_editor_writes_publishes_edits_and_restores_a_note(live_server, browser, media) -> None:  # noqa: F811
+    get_user_model().objects.create_superuser("editor", "editor@example.com", PASSWORD)
+    category = make_category("物理")
+    page, errors = open_page(browser, viewport={"width": 1400, "height": 1000})
+    sign_in(page, live_server, "/admin/notes/note/add/")
+
+    # Write: title, category, a body with inline and display math, and a figure to upload.
+    page.fill("#id_title", "质能方程笔记")
+    page.select_option("#id_category", str(category.pk))
+    page.fill("textarea.markdown-editor", BODY)
+    page.locator("textarea.markdown-editor").dispatch_event("input")
+    page.set_input_files(
+        "#id_figures-0-image",
+        files=[{"name": "curve.png", "mimeType": "image/png", "buffer": png()}],
+    )
+    page.fill("#id_figures-0-alt", "一条上升的曲线")
+    page.fill("#id_figures-0-caption", "图 1：能量随质量增长")
+    # The live preview renders the math as the published page will.
+    frame = page.frame_locator("section.markdown-preview iframe")
+    expect(frame.locator(".note-body math")).to_have_count(2)
+    expect(frame.locator(".note-body math[display=block]")).to_have_count(1)
+    page.click("input[name=_continue]")  # saved as a draft, the form again
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    note = Note.objects.get(title="质能方程笔记")
+    assert note.status == Note.Status.DRAFT
+
+    # The saved figure offers its Markdown; pasted into the body, the preview shows it.
+    snippet = page.locator("input.figure-snippet").input_value()
+    assert snippet.startswith("![一条上升的曲线](/media/figures/"), snippet
+    editor = page.locator("textarea.markdown-editor")
+    editor.fill(BODY + "\n" + snippet + "\n")
+    editor.dispatch_event("input")
+    preview_image = frame.locator(".note-body figure img")
+    expect(preview_image).to_be_visible()
+    expect(frame.locator(".note-body figcaption")).to_have_text("图 1：能量随质量增长")
+    assert preview_image.evaluate(LOADED_WIDTH) == 160
+
+    # Publish it; readers see the math and the figure.
+    page.select_option("#id_status", Note.Status.PUBLISHED)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    note.refresh_from_db()
+    assert note.status == Note.Status.PUBLISHED and note.published_at is not None
+    public = live_server.url + note.get_absolute_url()
+    page.goto(public)
+    expect(page.locator("h1.note-title")).to_have_text("质能方程笔记")
+    expect(page.locator(".note-body")).to_contain_text("第一版的说明")
+    expect(page.locator(".note-body math")).to_have_count(2)
+    figure = page.locator(".note-body figure img")
+    expect(figure).to_be_visible()
+    assert figure.evaluate(LOADED_WIDTH) == 160
+    page.goto(live_server.url + "/")
+    expect(page.locator(".note-item-title").first).to_have_text("质能方程笔记")
+
+    # Edit the text; the public page follows.
+    page.goto(f"{live_server.url}/admin/notes/note/{note.pk}/change/")
+    edited = page.locator("textarea.markdown-editor").input_value().replace("第一版", "第二版")
+    page.fill("textarea.markdown-editor", edited)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    reload_public(page, public)
+    expect(page.locator(".note-body")).to_contain_text("第二版的说明")
+
+    # History: restore the version before the edit (newest first: the edit, then it).
+    page.goto(f"{live_server.url}/admin/notes/note/{note.pk}/history/")
+    rows = page.locator("tr.revision-row")
+    expect(rows).to_have_count(3)  # the draft, the publication, the edit
+    rows.nth(1).locator("button", has_text="Restore this version's content").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was restored")
+    reload_public(page, public)
+    expect(page.locator(".note-body")).to_contain_text("第一版的说明")
+    expect(page.locator(".note-body")).not_to_contain_text("第二版")
+    expect(page.locator(".note-body math")).to_have_count(2)
+    expect(page.locator(".note-body figure img")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "e2e-editor-restored.png"), full_page=True)
+    assert errors == []
+
+
+def test_a_subscriber_finds_the_feed_on_the_home_page_and_reads_the_new_note(
+    live_server,  # noqa: F811
+    browser,  # noqa: F811
+    settings,
+) -> None:
+    # The live server is the site's public address: the feed's links lead back to it.
+    settings.SITE_URL = live_server.url
+    category = make_category("物理")
+    make_note("旧笔记", category=category, body="没有公式。")
+    note = make_note("质能方程笔记", category=category, body=BODY)
+    page, errors = open_page(browser, viewport={"width": 1280, "height": 900})
+
+    page.goto(live_server.url + "/")
+    feed_link = page.locator('head link[rel=alternate][type="application/rss+xml"]')
+    expect(feed_link).to_have_count(1)
+    address = feed_link.evaluate("link => link.href")  # resolved as a feed reader would
+    response = page.request.get(address)
+    assert response.ok and response.headers["content-type"].startswith("application/rss+xml")
+
+    feed = feedparser.parse(response.body())
+    assert not feed.bozo, feed.get("bozo_exception")
+    newest = feed.entries[0]
+    assert newest.title == "质能方程笔记"
+    content = newest.content[0].value
+    assert content.count("<math") == 2 and 'display="block"' in content, content
+    assert "E=mc^2" in content  # the LaTeX source rides along in the annotation
+    assert newest.link == live_server.url + note.get_absolute_url()
+    page.goto(newest.link)
+    expect(page.locator("h1.note-title")).to_have_text("质能方程笔记")
+    assert errors == []
