@@ -54,9 +54,13 @@ def _add_headers(response: HttpResponse, site: state.State, etag: str) -> HttpRe
     if response.status_code in (200, 304):
         response["ETag"] = etag
         response["Last-Modified"] = http_date(site.changed_at.timestamp())
-        # A proxy or CDN may keep the page a short while, never past a scheduled note's time.
+        # A browser asks again every time (a 304 costs next to nothing), so a reader or an
+        # editor never sees their own old copy; a shared proxy or CDN may keep the page a
+        # short while, never past a scheduled note's time, and a CDN that reads its own
+        # header (RFC 9213) may serve it a little longer while it fetches a fresh one.
         max_age = state._seconds_until(site.next_publish_at, settings.PAGE_MAX_AGE)
-        response["Cache-Control"] = (
+        response["Cache-Control"] = f"public, max-age=0, s-maxage={max_age}"
+        response["CDN-Cache-Control"] = (
             f"public, max-age={max_age}, "
             f"stale-while-revalidate={settings.PAGE_STALE_WHILE_REVALIDATE}"
         )

@@ -102,8 +102,10 @@ class PageCacheTests(TestCase):
         response = self.client.get("/")
         self.assertNotContains(response, "定时发布的笔记")
         # A proxy may keep the page no longer than until the note is due.
-        max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
+        max_age = int(response["Cache-Control"].split("s-maxage=")[1].split(",")[0])
         self.assertLessEqual(max_age, 60)
+        cdn_max_age = int(response["CDN-Cache-Control"].split("max-age=")[1].split(",")[0])
+        self.assertLessEqual(cdn_max_age, 60)
         later = soon + timedelta(seconds=1)
         with mock.patch("django.utils.timezone.now", return_value=later):
             response = self.client.get("/", HTTP_IF_NONE_MATCH=response["ETag"])
@@ -112,9 +114,17 @@ class PageCacheTests(TestCase):
 
     def test_public_pages_may_be_kept_by_a_proxy_for_a_short_while(self) -> None:
         response = self.client.get("/")
-        self.assertIn("public", response["Cache-Control"])
-        self.assertIn("stale-while-revalidate", response["Cache-Control"])
+        self.assertEqual(response["Cache-Control"], "public, max-age=0, s-maxage=60")
+        self.assertEqual(
+            response["CDN-Cache-Control"], "public, max-age=60, stale-while-revalidate=30"
+        )
         self.assertNotIn("Cookie", response.get("Vary", ""))
+
+    def test_a_browser_never_shows_its_own_old_copy(self) -> None:
+        """It revalidates every time: an editor who just saved sees the new page at once."""
+        response = self.client.get(self.note.get_absolute_url())
+        self.assertIn("max-age=0", response["Cache-Control"].split(", "))
+        self.assertNotIn("stale-while-revalidate", response["Cache-Control"])
 
     def test_staff_previews_and_the_admin_are_never_cached(self) -> None:
         user = get_user_model().objects.create_superuser("editor", "e@example.org", "pw")

@@ -51,7 +51,14 @@ BODY = (
 
 
 # An image's width once it has loaded (decode() waits for it, and fails if it cannot load).
-LOADED_WIDTH = "img => img.decode().then(() => img.naturalWidth)"
+# The image's width once loaded. Scrolled into view first (a lazy image off screen never
+# loads), and given up after ten seconds: a promise that never settles would hang the test.
+LOADED_WIDTH = """img => {
+  img.scrollIntoView();
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error("the image did not load in 10 s")), 10000));
+  return Promise.race([img.decode().then(() => img.naturalWidth), timeout]);
+}"""
 
 
 def serve_media(request, path):
@@ -156,11 +163,9 @@ def sign_in(page: Page, live_server, next_url: str) -> None:  # noqa: F811
 
 
 def reload_public(page: Page, url: str) -> None:
-    """A public page as it is now. Pages say ``Cache-Control: public, max-age=60``, so a
-    browser shows its own copy of a page seen in the last minute until reloaded; a reload
-    asks again with the ETag, and the site answers with the changed page."""
+    """A public page as it is now: pages say ``Cache-Control: public, max-age=0``, so the
+    browser asks again with the ETag each time and the site answers with the changed page."""
     page.goto(url)
-    page.reload()
 
 
 def test_an_editor_writes_publishes_edits_and_restores_a_note(live_server, browser, media) -> None:  # noqa: F811
