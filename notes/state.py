@@ -27,6 +27,8 @@ from django.utils.dateparse import parse_datetime
 
 logger = logging.getLogger(__name__)
 CACHE_KEY = "notes:site-state"
+# How long a state a page read from the database stays in the shared cache.
+READER_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,13 @@ def cache_set(key: str, value, timeout: int | None = None) -> None:
         logger.warning("Cache unreachable writing %s", key, exc_info=True)
 
 
+def cache_add(key: str, value, timeout: int | None = None) -> None:
+    try:
+        cache.add(key, value, timeout)
+    except Exception:
+        logger.warning("Cache unreachable writing %s", key, exc_info=True)
+
+
 def cache_delete(key: str) -> None:
     try:
         cache.delete(key)
@@ -110,10 +119,15 @@ def changed() -> None:
     if not SiteState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=now):
         SiteState.objects.get_or_create(pk=1, defaults={"version": 2, "changed_at": now})
     if shared_cache():
-        cache_delete(CACHE_KEY)
-        # Again once the change is committed: a server that read the row in between must not
-        # keep the old version in the cache.
-        transaction.on_commit(lambda: cache_delete(CACHE_KEY))
+        # Once the change is committed, the new state goes into the cache over whatever is
+        # there: a reader that read the row just before the commit may have put the old one
+        # back (readers only add, so it cannot overwrite this one afterwards).
+        transaction.on_commit(_publish)
+
+
+def _publish() -> None:
+    state = _load()
+    cache_set(CACHE_KEY, state, timeout=_seconds_until(state.next_publish_at, 3600))
 
 
 def current(request: HttpRequest | None = None) -> State:
@@ -133,9 +147,17 @@ def current_with(request: HttpRequest, key: str) -> tuple[State, object]:
 
 def _settle(request: HttpRequest | None, state: State | None) -> State:
     if state is None or _due(state):
+        replacing = state is not None
         state = _load()
         if shared_cache():
-            cache_set(CACHE_KEY, state, timeout=_seconds_until(state.next_publish_at, 3600))
+            # A reader's copy never replaces an editor's (see changed()), and lives briefly: a
+            # reader racing a scheduled note's time against an editor's commit can leave an
+            # older version for READER_SECONDS at most.
+            timeout = _seconds_until(state.next_publish_at, READER_SECONDS)
+            if replacing:
+                cache_set(CACHE_KEY, state, timeout=timeout)
+            else:
+                cache_add(CACHE_KEY, state, timeout=timeout)
     if request is not None:
         request._site_state = state
     return state

@@ -12,7 +12,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from notes import fragments
+from notes import fragments, state
 from notes.models import Note, Series
 from tests.factories import make_category, make_note
 
@@ -185,3 +185,24 @@ class CardTests(TestCase):
         response = self.client.get(self.note.get_absolute_url())
         self.assertContains(response, '"name":"新系列名"')
         self.assertNotContains(response, "旧系列")
+
+
+@override_settings(SITE_STATE_IN_CACHE=True)
+class SharedStateRaceTests(TestCase):
+    """With a cache every server shares (Redis), a reader racing an editor's commit."""
+
+    def setUp(self) -> None:
+        cache.clear()
+
+    def test_a_reader_storing_what_it_read_before_a_commit_cannot_hide_the_change(self) -> None:
+        old = state._load()  # a reader reads the row just before the editor's commit
+        with self.captureOnCommitCallbacks(execute=True):
+            state.changed()  # the editor's change commits; its state goes into the cache
+        with mock.patch.object(state, "_load", return_value=old):
+            state._settle(None, None)  # the reader then stores what it read
+        self.assertGreater(state.current().version, old.version)
+
+    def test_a_state_a_reader_stored_lives_only_briefly(self) -> None:
+        with mock.patch.object(state, "cache_add") as add:
+            state.current()
+        self.assertLessEqual(add.call_args.kwargs["timeout"], state.READER_SECONDS)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,8 @@ pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 RESULT = "FAULTS-RESULT "
+# PostgreSQL is started again after this long whatever happens to the test process.
+GUARD_SECONDS = 180
 FIGURES: dict[str, object] = {}
 
 
@@ -97,7 +100,8 @@ def others_on_postgres(own_database: str) -> list[str]:
 
 
 def wait_for_no_other_clients(own_database: str) -> None:
-    deadline = time.monotonic() + float(os.environ.get("FAULTS_WAIT_SECONDS", "900"))
+    # Within the suite's 600 s per test (pytest-timeout), with room for the rest.
+    deadline = time.monotonic() + float(os.environ.get("FAULTS_WAIT_SECONDS", "420"))
     while others := others_on_postgres(own_database):
         if time.monotonic() > deadline:
             pytest.fail(f"other clients kept PostgreSQL busy, not stopping it: {others}")
@@ -111,16 +115,18 @@ class Answer:
     headers: dict
     body: str
     seconds: float
+    ended: float
 
 
-def fetch(url: str) -> Answer:
+def fetch(url: str, timeout: float = 30) -> Answer:
     began = time.monotonic()
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             status, headers, body = response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         status, headers, body = error.code, dict(error.headers), error.read()
-    return Answer(status, headers, body.decode(errors="replace"), time.monotonic() - began)
+    ended = time.monotonic()
+    return Answer(status, headers, body.decode(errors="replace"), ended - began, ended)
 
 
 @dataclass
@@ -271,44 +277,50 @@ def test_postgresql_stopped_and_started_again(site: Site) -> None:
     uncached_pages = ("/tag/", "/series/", "/feed/", "/search/?q=演练")
 
     wait_for_no_other_clients(site.database)
+    answers: list[tuple[str, Answer]] = []
+
+    def ask(server: Server, path: str) -> Answer:
+        answer = fetch(server.base + urllib.parse.quote(path, safe="/?=&%"), timeout=10)
+        answers.append((path, answer))
+        return answer
+
     stopped_at = time.monotonic()
+    # Starts PostgreSQL again even if this process dies meanwhile (pytest-timeout's thread
+    # method exits at once, skipping every finally): the machine's other users need it.
+    guard = subprocess.Popen(
+        ["sh", "-c", f"sleep {GUARD_SECONDS}; pg_isready -h 127.0.0.1 -p 5432 -q || "
+         f"pg_ctlcluster --skip-systemctl-redirect {cluster_version()} main start"],
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
         stop_seconds = pg_ctl("stop")
         assert not pg_ready()
         down_at = time.monotonic()
-
-        first_503: float | None = None
-        slowest = 0.0
-        answers = 0
         # Several rounds, so that both workers of each server meet the outage.
         for _ in range(4):
             for path in uncached_pages:
                 for server in (site.cached, site.plain):
-                    answer = server.get(path)
-                    answers += 1
-                    slowest = max(slowest, answer.seconds)
-                    assert_friendly_503(answer, f"{server.base}{path}")
-                    if first_503 is None:
-                        first_503 = time.monotonic() - down_at
+                    assert_friendly_503(ask(server, path), f"{server.base}{path}")
             for path in cached_pages:
-                answer = site.plain.get(path)
-                slowest = max(slowest, answer.seconds)
-                assert_friendly_503(answer, f"plain {path}")
+                assert_friendly_503(ask(site.plain, path), f"plain {path}")
                 # The cached server still has this version's copy in Redis: served, not 503.
-                answer = site.cached.get(path)
-                slowest = max(slowest, answer.seconds)
+                answer = ask(site.cached, path)
                 assert answer.status == 200, f"cached {path}: {answer.status}"
                 assert "数据库停了以后" in answer.body
             # No page at this address: the 404 page shows the category navigation, from the
             # state in Redis on the cached server; the plain one would have to ask the database.
-            assert site.cached.get("/no/such/page/").status == 404
-            assert_friendly_503(site.plain.get("/no/such/page/"), "plain /no/such/page/")
+            assert ask(site.cached, "/no/such/page/").status == 404
+            assert_friendly_503(ask(site.plain, "/no/such/page/"), "plain /no/such/page/")
+        first_503 = next(answer.ended for _path, answer in answers if answer.status == 503)
+        slowest = max(answer.seconds for _path, answer in answers)
         assert slowest < 5, f"a page took {slowest:.2f} s while the database was down"
     finally:
         start_seconds = pg_ctl("start")
         while not pg_ready():
             time.sleep(0.05)
         ready_at = time.monotonic()
+        os.killpg(guard.pid, signal.SIGKILL)  # the shell and its sleep
+        guard.wait()
 
     # Back by itself: poll until every page answers 200 on both servers.
     recovered: dict[str, float] = {}
@@ -331,15 +343,18 @@ def test_postgresql_stopped_and_started_again(site: Site) -> None:
         assert "Traceback" not in log, f"{name}:\n{log}"
         unreachable = log.count("Database unreachable")
         assert 1 <= unreachable <= 2, f"{name}: logged {unreachable} times (2 workers)\n{log}"
-        assert log.count("Database reachable again") == unreachable, f"{name}:\n{log}"
+        # Logged by a worker when it connects again; on the cached server a worker may serve
+        # every later request from Redis and never need to.
+        assert 1 <= log.count("Database reachable again") <= unreachable, f"{name}:\n{log}"
         print(f"\n{name}'s log:", *(line for line in log.splitlines() if "Database" in line),
               sep="\n  ")  # fmt: skip
 
     FIGURES["postgresql"] = {
         "stop_seconds": round(stop_seconds, 2),
-        "first_503_after_stop_seconds": round(first_503 or 0.0, 3),
+        "first_503_after_stop_seconds": round(first_503 - down_at, 3),
         "slowest_answer_while_down_seconds": round(slowest, 3),
-        "answers_while_down": answers + 4 * len(cached_pages) * 2,
+        "answers_while_down": len(answers),
+        "answered_503": sum(answer.status == 503 for _path, answer in answers),
         "down_seconds": round(ready_at - stopped_at, 2),
         "start_seconds": round(start_seconds, 2),
         "recovery_after_ready_seconds": {
@@ -372,18 +387,29 @@ def test_redis_stopped_and_started_again(site: Site) -> None:
     redis_server.start()
     up_at = time.monotonic()
     deadline = up_at + 10
-    while not any(":notes:page:" in key for key in redis_server.stored_keys()):
-        assert time.monotonic() < deadline, "Redis is not used again"
+
+    def redis_lines(text: str) -> list[str]:
+        return [
+            line for line in server.log_text().splitlines() if "Redis at" in line and text in line
+        ]
+
+    # Until pages are stored in Redis again and each worker that met the outage says it is
+    # back (a worker says so when it next asks Redis, after its retry period).
+    used_again: float | None = None
+    while True:
         for path in paths:
             assert server.get(path).status == 200
+        if used_again is None and any(":notes:page:" in k for k in redis_server.stored_keys()):
+            used_again = time.monotonic() - up_at
+        warnings, back = redis_lines("unreachable ("), redis_lines("reachable again")
+        if used_again is not None and len(back) == len(warnings):
+            break
+        assert time.monotonic() < deadline, (used_again, warnings, back)
         time.sleep(0.1)
-    used_again = time.monotonic() - up_at
 
     log = server.log_text()
     assert "Traceback" not in log, log
-    warnings = log.count("unreachable (")
-    assert 1 <= warnings <= 2, f"Redis outage logged {warnings} times by 2 workers:\n{log}"
-    assert "Redis at" in log and "reachable again after" in log.split("Redis at", 1)[1], log
+    assert 1 <= len(warnings) <= 2, f"Redis outage logged {len(warnings)} times by 2 workers"
     print("\ncached's log:", *(line for line in log.splitlines() if "Redis at" in line),
           sep="\n  ")  # fmt: skip
     FIGURES["redis"] = {
@@ -392,6 +418,6 @@ def test_redis_stopped_and_started_again(site: Site) -> None:
         "answers_while_down": 5 * len(paths),
         "down_seconds": round(down_for, 2),
         "used_again_after_seconds": round(used_again, 3),
-        "warnings_logged": warnings,
+        "warnings_logged": len(warnings),
     }
     print(RESULT + json.dumps({"redis": FIGURES["redis"]}), flush=True)

@@ -184,13 +184,13 @@ class StructuredDataTests(TestCase):
 @override_settings(SITE_URL="https://notes.example.org")
 class SitemapPagingTests(TestCase):
     def test_index_lists_every_page_of_the_notes_section_and_stays_cheap(self) -> None:
-        """The protocol's 50,000 addresses per file count every language's address."""
+        """Pages of NoteSitemap.limit notes, each listed in every language."""
         from unittest import mock
 
         for index in range(5):
             make_note(f"Paged {index}", slug=f"paged-{index}")
         settle()
-        with mock.patch("notes.sitemaps.SiteSitemap.limit", 2):
+        with mock.patch("notes.sitemaps.NoteSitemap.limit", 2):
             with self.assertNumQueries(1):  # the site state: its last change, its notes
                 index = self.client.get("/sitemap.xml").content.decode()
             self.assertIn("sitemap-notes.xml?p=3", index)
