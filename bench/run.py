@@ -17,6 +17,7 @@ ratio to it. Kept out of `make test`: speed goals live here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -30,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -367,33 +369,39 @@ def postgres_reachable() -> bool:
         return False
 
 
+@contextlib.contextmanager
+def throwaway_database(database: str, name: str, folder: Path) -> Iterator[str]:
+    """The URL of an empty database: a PostgreSQL one created here and dropped after, or a
+    SQLite file in ``folder`` (removed with it)."""
+    if database != "postgres":
+        yield f"sqlite:///{folder / f'{name}.sqlite3'}"
+        return
+    import psycopg
+
+    with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def run_case(database: str, notes: int, seconds: int, connections: int) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
-    name = f"bench_load_{notes}"
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name}")
-            admin.execute(f"CREATE DATABASE {name}")
-        url = f"{PG_SERVER}/{name}"
-    else:
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
     out = folder / "result.json"
     print(f"{database}, {notes} notes:", flush=True)
     try:
-        subprocess.run(
-            [sys.executable, __file__, "--one", "--database-url", url, "--notes", str(notes),
-             "--seconds", str(seconds), "--connections", str(connections), "--out", str(out)],
-            check=True,
-        )  # fmt: skip
+        with throwaway_database(database, f"bench_load_{notes}", folder) as url:
+            subprocess.run(
+                [sys.executable, __file__, "--one", "--database-url", url, "--notes",
+                 str(notes), "--seconds", str(seconds), "--connections", str(connections),
+                 "--out", str(out)],
+                check=True,
+            )  # fmt: skip
         return json.loads(out.read_text())
     finally:
-        if database == "postgres":
-            import psycopg
-
-            with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -441,32 +449,21 @@ def measure_import(database: str, count: int) -> dict:
         data.pop("series_position", None)
         front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
         (files / f"note-{i}.md").write_text(f"---\n{front}---{body}", encoding="utf-8")
-    name = f"bench_import_{count}"
-    if database == "postgres":
-        import psycopg
-
-        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name}")
-            admin.execute(f"CREATE DATABASE {name}")
-        url = f"{PG_SERVER}/{name}"
-    else:
-        url = f"sqlite:///{folder / 'import.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url}
-    manage = [sys.executable, str(ROOT / "manage.py")]
     try:
-        subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
-        began = time.perf_counter()
-        subprocess.run(
-            [*manage, "import_notes", str(files)], env=env, check=True, stdout=subprocess.DEVNULL
-        )
-        seconds = time.perf_counter() - began
+        with throwaway_database(database, f"bench_import_{count}", folder) as url:
+            env = {**os.environ, "DATABASE_URL": url}
+            manage = [sys.executable, str(ROOT / "manage.py")]
+            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+            subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+            began = time.perf_counter()
+            subprocess.run(
+                [*manage, "import_notes", str(files)],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            seconds = time.perf_counter() - began
     finally:
-        if database == "postgres":
-            import psycopg
-
-            with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         shutil.rmtree(folder, ignore_errors=True)
     result = {"database": database, "notes": count, "seconds": round(seconds, 1),
               "notes_per_second": round(count / seconds, 1)}  # fmt: skip
