@@ -124,6 +124,11 @@ def fill(count: int) -> None:
         )
     Note.objects.bulk_update(created, ["cards", "feed_items", "tag_data"], batch_size=1000)
     index(created)
+    # Bulk inserts send no signals: the site's version is raised here, as a save would, so
+    # counts and cached pages are made for the filled database.
+    from notes import state
+
+    state.changed()
 
 
 def index(notes) -> None:
