@@ -62,7 +62,7 @@ def fill(count: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
-    from notes.feedxml import feed_content, render_items
+    from notes.feedxml import content_segment, feed_content, render_items
     from notes.fragments import render_cards
     from notes.math.markup import inline_styles
     from notes.models import Category, Note, Series
@@ -84,6 +84,7 @@ def fill(count: int) -> None:
     html = render_markdown(body).html
     excerpt = make_excerpt(html)
     feed_html = feed_content(inline_styles(html))
+    feed_gzip = content_segment(feed_html)  # as Note.refresh_derived stores it
     now = timezone.now()
     rng = random.Random(7)
     notes = [
@@ -94,6 +95,7 @@ def fill(count: int) -> None:
             body=body,
             body_html=html,
             feed_html=feed_html,
+            feed_gzip=feed_gzip,
             excerpt=excerpt,
             status=Note.Status.DRAFT if i % 50 == 0 else Note.Status.PUBLISHED,
             published_at=now - timezone.timedelta(minutes=i),
@@ -337,6 +339,8 @@ def run_one(args: argparse.Namespace) -> None:
             cursor.execute("VACUUM ANALYZE")
     filled = time.perf_counter() - began
     paths = page_paths(args.notes)
+    if args.pages:
+        paths = {name: path for name, path in paths.items() if name in args.pages.split(",")}
     queries = count_queries(paths)
     connection.close()
     results = serve_and_load(paths, args.seconds, args.connections)
@@ -393,7 +397,7 @@ def throwaway_database(database: str, name: str, folder: Path) -> Iterator[str]:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def run_case(database: str, notes: int, seconds: int, connections: int) -> dict:
+def run_case(database: str, notes: int, seconds: int, connections: int, pages: str = "") -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     out = folder / "result.json"
     print(f"{database}, {notes} notes:", flush=True)
@@ -402,7 +406,7 @@ def run_case(database: str, notes: int, seconds: int, connections: int) -> dict:
             subprocess.run(
                 [sys.executable, __file__, "--one", "--database-url", url, "--notes",
                  str(notes), "--seconds", str(seconds), "--connections", str(connections),
-                 "--out", str(out)],
+                 "--out", str(out), "--pages", pages],
                 check=True,
             )  # fmt: skip
         return json.loads(out.read_text())
@@ -495,6 +499,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--json", help="write the results here")
     parser.add_argument(
+        "--pages", default="", help=f"only these pages, comma-separated ({', '.join(PAGES)})"
+    )
+    parser.add_argument(
         "--import-notes", type=int, metavar="N",
         help="measure only `manage.py import_notes` of N notes (on --databases' first)",
     )  # fmt: skip
@@ -524,7 +531,9 @@ def main() -> None:
     runs = {}
     for database in databases:
         for notes in scales:
-            runs[f"{database}/{notes}"] = run_case(database, notes, seconds, args.connections)
+            runs[f"{database}/{notes}"] = run_case(
+                database, notes, seconds, args.connections, args.pages
+            )
     report(runs)
     if args.json:
         first = next(iter(runs.values()))

@@ -82,6 +82,15 @@ def _from_entry(request: HttpRequest, entry: tuple) -> HttpResponse:
     return response
 
 
+def _weak_if_gzipped(response: HttpResponse) -> HttpResponse:
+    """A compressed body is not the one the ETag names: weak, as GZipMiddleware marks what it
+    compresses (it leaves alone what the cache or a feed compressed)."""
+    etag = response.get("ETag", "")
+    if response.get("Content-Encoding") == "gzip" and etag.startswith('"'):
+        response["ETag"] = "W/" + etag
+    return response
+
+
 def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A public page or feed: the same for every reader, so it can be revalidated, cached here
     and cached by a proxy."""
@@ -110,28 +119,30 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 entry = state.cache_get(key)
             # (An entry of another shape was kept by an older release of this code.)
             if isinstance(entry, tuple) and len(entry) == 5 and entry[0] == etag:
-                response = _add_headers(_from_entry(request, entry), site, etag)
-                if response.get("Content-Encoding") == "gzip":
-                    response["ETag"] = "W/" + etag  # as GZipMiddleware marks what it compresses
-                return response
+                return _weak_if_gzipped(_add_headers(_from_entry(request, entry), site, etag))
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if key is not None and _cacheable(response):
             headers = [(name, response[name]) for name in KEPT_HEADERS if name in response]
             content = response.content
-            # Kept compressed, as nearly every client asks: a cached page is not compressed
-            # again on every request, and Redis holds a fraction of the bytes.
-            packed = len(content) >= 200
-            entry = (
-                etag,
-                response.status_code,
-                headers,
-                compress_string(content) if packed else content,
-                packed,
-            )
+            if response.get("Content-Encoding") == "gzip":
+                # A feed, compressed by its view from segments stored on save; compressed
+                # again whole for the cache, once per version (a third smaller: the items'
+                # repeats are found across them).
+                packed = True
+                content = compress_string(gzip.decompress(content))
+                response.content = content
+                response["Content-Length"] = str(len(content))
+            else:
+                # Kept compressed, as nearly every client asks: a cached page is not
+                # compressed again on every request, and Redis holds a fraction of the bytes.
+                packed = len(content) >= 200
+                if packed:
+                    content = compress_string(content)
+            entry = (etag, response.status_code, headers, content, packed)
             state.cache_set(key, entry, settings.PAGE_CACHE_SECONDS)
-        return _add_headers(response, site, etag)
+        return _weak_if_gzipped(_add_headers(response, site, etag))
 
     # Nothing but GET and HEAD reaches the view, so there is nothing for CSRF to protect;
     # exempt, other methods get their 405 above instead of the CSRF check's 403.

@@ -2,18 +2,23 @@
 
 Django's generators only carry a summary, so both are extended with the full HTML:
 ``content:encoded`` in RSS and ``<content type="html">`` in Atom (notes.feedxml). Each
-note's item is rendered on save; a feed joins the stored items around the notes' HTML.
+note's item is rendered on save; a feed joins the stored items around the notes' HTML, or,
+for a client that accepts gzip, around their HTML compressed on save (notes.feedxml).
 """
 
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.encoding import iri_to_uri
+from django.utils.http import http_date
 from django.utils.translation import get_language
 from taggit.models import Tag
 
@@ -22,8 +27,16 @@ from notes.feedxml import ContentAtomFeed, ContentRssFeed, absolutize
 from notes.models import Category, Note, Series
 from notes.seo import absolute
 
-# What a feed reads of a note: its stored item halves and its HTML.
+# What a feed reads of a note: its stored item halves and its HTML; gzipped, its HTML
+# compressed instead (read only for a note whose segment must be made again).
 FEED_FIELDS = ("id", "published_at", "updated_at", "feed_html", "feed_items")
+GZIP_FEED_FIELDS = ("id", "published_at", "updated_at", "feed_gzip", "feed_items")
+# As GZipMiddleware decides.
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    return bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
 def _absolute(path: str) -> str:
@@ -36,6 +49,28 @@ class LatestNotesFeed(Feed):
     feed_type = ContentRssFeed
     description = settings.SITE_DESCRIPTION
 
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Django's, but a client that accepts gzip gets the feed compressed around each note's
+        stored segment (GZipMiddleware leaves a response with a Content-Encoding alone)."""
+        try:
+            obj = self.get_object(request, *args, **kwargs)
+        except ObjectDoesNotExist:
+            raise Http404("Feed object does not exist.") from None
+        feedgen = self.get_feed(obj, request)
+        response = HttpResponse(content_type=feedgen.content_type)
+        if hasattr(self, "item_pubdate") or hasattr(self, "item_updateddate"):
+            response.headers["Last-Modified"] = http_date(feedgen.latest_post_date().timestamp())
+        if accepts_gzip(request):
+            # No random file name as GZipMiddleware adds (against BREACH): a feed is public
+            # and carries no secret.
+            response.content = feedgen.write_gzip()
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers["Content-Length"] = str(len(response.content))
+            patch_vary_headers(response, ("Accept-Encoding",))
+        else:
+            feedgen.write(response, "utf-8")
+        return response
+
     def get_feed(self, obj, request: HttpRequest):
         """The channel from Django's Feed, the items as each note stores them. Every address
         comes from DJANGO_SITE_URL: a feed fetched by another host name is byte for byte the
@@ -46,10 +81,15 @@ class LatestNotesFeed(Feed):
             if feed.feed.get(key):
                 feed.feed[key] = feedxml.xml_text(str(feed.feed[key]))
         feed.feed["feed_url"] = _absolute(self.feed_path(obj, request))
-        notes = self.feed_notes(obj)
+        compressed = accepts_gzip(request)
+        notes = self.feed_notes(obj, fields=GZIP_FEED_FIELDS if compressed else FEED_FIELDS)
         kind = "atom" if issubclass(self.feed_type, ContentAtomFeed) else "rss"
         language = get_language()
-        feed.stored = [self.item_xml(note, kind, language) for note in notes]
+        builds = feedxml.current_builds()
+        feed.stored = [
+            self.item_xml(note, kind, language, compressed=compressed, builds=builds)
+            for note in notes
+        ]
         feed.stored_latest = max(
             (max(note.updated_at, note.published_at) for note in notes), default=None
         )
@@ -62,13 +102,21 @@ class LatestNotesFeed(Feed):
         """The feed's own address (its self link), without what else a client added."""
         return request.path
 
-    def item_xml(self, note: Note, kind: str, language: str) -> str:
-        xml = feedxml.stored_item(note, kind, language)
+    def item_xml(
+        self,
+        note: Note,
+        kind: str,
+        language: str,
+        *,
+        compressed: bool = False,
+        builds: feedxml.Builds | None = None,
+    ) -> str | feedxml.StoredItem:
+        xml = feedxml.stored_parts(note, kind, language, compressed=compressed, builds=builds)
         if xml is None:
             # Stored by an older release, or for another site address: rendered and kept.
             note = Note.objects.select_related("category", "author").get(pk=note.pk)
             note.refresh_feed_items()
-            xml = feedxml.stored_item(note, kind, language)
+            xml = feedxml.stored_parts(note, kind, language, compressed=compressed, builds=builds)
         if xml is None:  # no stored halves for this note: written whole, as Django would
             fields = feedxml.item_fields(
                 note,
@@ -88,8 +136,8 @@ class LatestNotesFeed(Feed):
     def notes(self, obj=None) -> QuerySet[Note]:
         return Note.objects.published()
 
-    def feed_notes(self, obj=None) -> list[Note]:
-        return list(self.notes(obj).only(*FEED_FIELDS)[: settings.FEED_ITEMS])
+    def feed_notes(self, obj=None, *, fields: tuple[str, ...] = FEED_FIELDS) -> list[Note]:
+        return list(self.notes(obj).only(*fields)[: settings.FEED_ITEMS])
 
 
 class LatestNotesAtomFeed(LatestNotesFeed):
@@ -141,7 +189,7 @@ class TagFeed(LatestNotesFeed):
         return f"{settings.SITE_DESCRIPTION} #{obj.name}"
 
     def notes(self, obj: Tag) -> QuerySet[Note]:
-        return Note.objects.published().filter(tags=obj)
+        return Note.objects.published().with_tag(obj)
 
 
 class TagAtomFeed(TagFeed):
@@ -174,11 +222,11 @@ class SearchFeed(LatestNotesFeed):
     def description(self, obj: search.Query) -> str:
         return f"{settings.SITE_DESCRIPTION} “{obj.text}”"
 
-    def feed_notes(self, obj: search.Query) -> list[Note]:
+    def feed_notes(self, obj: search.Query, *, fields: tuple[str, ...] = FEED_FIELDS) -> list[Note]:
         found = search.search(
             obj, Note.objects.published(), order="newest", offset=0, limit=settings.FEED_ITEMS
         )
-        by_id = Note.objects.only(*FEED_FIELDS).in_bulk(found.ids)
+        by_id = Note.objects.only(*fields).in_bulk(found.ids)
         return [by_id[pk] for pk in found.ids]
 
 

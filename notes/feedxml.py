@@ -7,14 +7,25 @@ does. So a save stores, for each feed kind and language, the item's XML before a
 content (``Note.feed_items``), and a feed joins those halves around the note's escaped HTML.
 The halves come from the same generators below, so a stored item is exactly what Django would
 have written.
+
+Compressing a 300 KB feed per request cost more than joining it. So a save also stores the
+note's escaped HTML compressed once (``Note.feed_gzip``): a raw deflate segment, byte-aligned and
+without a final block, with the CRC-32 and length of its bytes. A client that accepts gzip gets
+one gzip member built around those segments (``gzip_member``): only the channel and the item
+halves, a few KB, are compressed per request, and the CRC of the whole is combined from the
+segments' without reading their bytes.
 """
 
 from __future__ import annotations
 
 import re
+import struct
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import StringIO
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from django.conf import settings
@@ -49,18 +60,38 @@ def feed_content(html: str) -> str:
 
 
 class StoredItemsMixin:
-    """A generator that writes stored items (``stored``: XML strings, newest first) when it
-    has them, and dates the feed by them."""
+    """A generator that writes stored items (``stored``: XML strings or ``StoredItem``s, newest
+    first) when it has them, and dates the feed by them. Written into ``Pieces``, an item's
+    stored segment is handed over compressed instead of its content being escaped."""
 
-    stored: list[str] | None = None
+    stored: list[str | StoredItem] | None = None
     stored_latest: datetime | None = None
+    _pieces: Pieces | None = None  # while write_gzip writes
 
     def write_items(self, handler) -> None:
         if self.stored is None:
             super().write_items(handler)
             return
-        for xml in self.stored:
-            handler.ignorableWhitespace(xml)  # written as it is, already XML
+        for item in self.stored:
+            # Written as they are, already XML. The handler writes straight into _pieces, so
+            # a segment lands between the halves.
+            if isinstance(item, str):
+                handler.ignorableWhitespace(item)
+            elif self._pieces is not None and item.segment is not None:
+                handler.ignorableWhitespace(item.before)
+                self._pieces.add_segment(item.segment)
+                handler.ignorableWhitespace(item.after)
+            else:
+                handler.ignorableWhitespace(item.xml())
+
+    def write_gzip(self) -> bytes:
+        """The document as one gzip member, around the items' stored segments."""
+        self._pieces = pieces = Pieces()
+        try:
+            self.write(pieces, "utf-8")
+        finally:
+            self._pieces = None
+        return gzip_member(pieces.done())
 
     def latest_post_date(self) -> datetime:
         if self.stored is not None and self.stored_latest is not None:
@@ -160,8 +191,182 @@ def build() -> str:
 
 def stored_item(note: Any, kind: str, language: str) -> str | None:
     """The note's item from what it stores, or None when it must be rendered again."""
+    item = stored_parts(note, kind, language)
+    return None if item is None else item.xml()
+
+
+@dataclass(slots=True)
+class StoredItem:
+    """A stored item: its XML before and after the content, the note's HTML (read only to
+    write it uncompressed) and, for a gzipped feed, its content's stored segment."""
+
+    before: str
+    after: str
+    note: Any
+    segment: Segment | None = None
+
+    def xml(self) -> str:
+        return self.before + escape(self.note.feed_html) + self.after  # as the generators escape
+
+
+def stored_parts(
+    note: Any,
+    kind: str,
+    language: str,
+    *,
+    compressed: bool = False,
+    builds: Builds | None = None,
+) -> StoredItem | None:
+    """The note's item as stored; ``compressed``, with its stored segment. None when it must
+    be rendered again. A compressed item does not read ``feed_html`` (a gzipped feed leaves
+    it unloaded): the segment stands for it. ``builds``: ``current_builds()``, read once
+    for a whole feed."""
+    builds = builds or current_builds()
     items = note.feed_items or {}
-    if items.get("build") != build() or language not in items or not note.feed_html:
+    if items.get("build") != builds.items or language not in items:
+        return None
+    segment = None
+    if compressed:
+        segment = stored_segment(note, builds.segment)
+        if segment is None:
+            return None
+    elif not note.feed_html:
         return None
     before, after = items[language][kind]
-    return before + escape(note.feed_html) + after  # escaped as the generators escape
+    return StoredItem(before, after, note, segment)
+
+
+# --- Compressed once, on save --------------------------------------------------------------
+
+# Per request only the channel and the item halves are compressed, a few KB: fast. A stored
+# segment is compressed once, so as small as zlib makes it.
+REQUEST_LEVEL = 6
+STORED_LEVEL = 9
+# A gzip member's header: deflate, no name, no time (as Django's compress_string), unknown OS.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+# Before a stored segment: its build (see segment_build), then the CRC-32 and length of its
+# uncompressed bytes and x^(8·length) modulo the CRC polynomial (what combines CRCs).
+_SEGMENT_HEADER = struct.Struct("<IIII")
+_CRC_POLYNOMIAL = 0xEDB88320  # bit-reflected, as zlib's
+
+
+class Segment(NamedTuple):
+    """A note's escaped content as raw deflate blocks that any gzip member can carry between
+    two fully flushed parts: byte-aligned, no final block, no reference outside itself."""
+
+    deflate: bytes | memoryview
+    crc: int
+    length: int
+    shift: int
+
+
+def segment_build(items_build: str | None = None) -> int:
+    """What a stored segment depends on: its own format and the site (``feed_html`` is
+    absolute on DJANGO_SITE_URL)."""
+    return zlib.crc32(f"segment 1|{items_build or build()}".encode())
+
+
+class Builds(NamedTuple):
+    items: str
+    segment: int
+
+
+def current_builds() -> Builds:
+    """The builds stored items and segments must be of."""
+    items = build()
+    return Builds(items, segment_build(items))
+
+
+def content_segment(html: str) -> bytes:
+    """``Note.feed_gzip``: the note's feed HTML escaped as its items carry it, compressed as
+    one stored segment after a small header. Empty for empty HTML."""
+    data = escape(html).encode("utf-8", "xmlcharrefreplace")
+    if not data or len(data) >= 1 << 32:
+        return b""
+    compressor = zlib.compressobj(STORED_LEVEL, zlib.DEFLATED, -15)
+    # A sync flush ends the blocks on a byte without marking the last: the member goes on.
+    deflate = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    zeros = bytes(len(data))
+    # CRC-32 over zeros from a register of r is r·x^(8n) ^ (the same from 0): so the shift
+    # x^(8n) is the difference from a register holding 1 (0x80000000, bit-reflected).
+    shift = zlib.crc32(zeros, 0x80000000) ^ zlib.crc32(zeros)
+    header = _SEGMENT_HEADER.pack(segment_build(), zlib.crc32(data), len(data), shift)
+    return header + deflate
+
+
+def stored_segment(note: Any, expected_build: int | None = None) -> Segment | None:
+    """The note's stored segment, or None when it has none or one of another build."""
+    data = note.feed_gzip  # bytes on SQLite, a memoryview on PostgreSQL
+    if not data or len(data) <= _SEGMENT_HEADER.size:
+        return None
+    stored_build, crc, length, shift = _SEGMENT_HEADER.unpack_from(data)
+    if stored_build != (expected_build if expected_build is not None else segment_build()):
+        return None
+    return Segment(memoryview(data)[_SEGMENT_HEADER.size :], crc, length, shift)
+
+
+def _times_mod_p(a: int, b: int) -> int:
+    """a·b modulo the CRC-32 polynomial, bit-reflected (zlib's multmodp)."""
+    if not a:
+        return 0
+    m = 0x80000000
+    product = 0
+    while True:
+        if a & m:
+            product ^= b
+            if not a & (m - 1):
+                return product
+        m >>= 1
+        b = (b >> 1) ^ _CRC_POLYNOMIAL if b & 1 else b >> 1
+
+
+def crc_combine(crc_a: int, crc_b: int, shift_b: int) -> int:
+    """CRC-32 of A then B from the CRCs of each and B's shift (zlib's crc32_combine)."""
+    return _times_mod_p(shift_b, crc_a) ^ crc_b
+
+
+class Pieces(StringIO):
+    """Where a gzipped feed is written: its text, cut where stored segments go between."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces: list[str | Segment] = []
+
+    def add_segment(self, segment: Segment) -> None:
+        self.pieces.append(self.getvalue())
+        self.seek(0)
+        self.truncate()
+        self.pieces.append(segment)
+
+    def done(self) -> list[str | Segment]:
+        self.pieces.append(self.getvalue())
+        return self.pieces
+
+
+def gzip_member(pieces: Iterable[str | Segment]) -> bytes:
+    """One gzip member of text and stored segments, as if the whole had been compressed: a
+    client (or ``gzip.decompress``) reads the same bytes as the feed uncompressed."""
+    compressor = zlib.compressobj(REQUEST_LEVEL, zlib.DEFLATED, -15)
+    out: list[bytes | memoryview] = [GZIP_HEADER]
+    crc = size = 0
+    pending = False  # text given to the compressor since its last flush
+    for piece in pieces:
+        if isinstance(piece, Segment):
+            if pending:
+                # A full flush: byte-aligned, and nothing after it refers back to text
+                # before it (a segment comes in between, the distances would be wrong).
+                out.append(compressor.flush(zlib.Z_FULL_FLUSH))
+                pending = False
+            out.append(piece.deflate)
+            crc = crc_combine(crc, piece.crc, piece.shift)
+            size += piece.length
+        elif piece:
+            # As the response's writer encodes what Django's generators write.
+            data = piece.encode("utf-8", "xmlcharrefreplace")
+            out.append(compressor.compress(data))
+            pending = True
+            crc = zlib.crc32(data, crc)
+            size += len(data)
+    out.append(compressor.flush(zlib.Z_FINISH))  # an empty final block, if nothing was left
+    out.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
+    return b"".join(out)

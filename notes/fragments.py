@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from notes import seo
+from notes import chrome, seo
 
 # Raise when what a card shows changes in code rather than in a template.
 CARD_VERSION = 1
@@ -36,7 +36,17 @@ PAGE_PARTS = {
     "header": "includes/note_page_header.html",
     "intro": "includes/note_page_intro.html",
 }
-PAGE_TEMPLATES = (*PAGE_PARTS.values(), "includes/paper_card.html", "includes/math_head.html")
+# The whole page around those parts, stored with them (``shell``) with marks where the
+# request fills in what is shared by every page or depends on other notes (notes.chrome).
+SHELL_TEMPLATES = (
+    "notes/note_detail.html", "base.html", "includes/header.html",
+    "includes/language_switcher.html",
+)  # fmt: skip
+SHELL_FILLS = frozenset({"head-links", "nav", "footer", "series", "body", "after", "neighbours"})
+PAGE_TEMPLATES = (
+    *PAGE_PARTS.values(), *SHELL_TEMPLATES, "includes/paper_card.html",
+    "includes/math_head.html",
+)  # fmt: skip
 # What a list page reads of each note: the card and what goes between its two halves.
 LIST_FIELDS = ("id", "cards", "excerpt", "lang")
 
@@ -120,14 +130,33 @@ def page_parts(
     }
 
 
+def render_shell(note: Any, parts: dict[str, SafeString]) -> list[str] | None:
+    """The note's whole page in the active language, split at its marks (text, name, text,
+    …), from its parts; None when the marks are not exactly the expected ones."""
+    path = note.get_absolute_url()
+    url = seo.absolute(None, path)
+    context = {
+        **chrome.page_context(path),
+        "shell": True,
+        "note": note,
+        "page": parts,
+        "note_url": url,
+        "canonical_url": url,
+    }
+    pieces = chrome.SHELL_MARK.split(render_to_string("notes/note_detail.html", context))
+    names = pieces[1::2]
+    if len(names) != len(SHELL_FILLS) or set(names) != SHELL_FILLS:
+        return None
+    return pieces
+
+
 def render_page(note: Any, *, category: Any, tags: list[dict], papers: list, series: Any) -> dict:
     """``page_parts`` in every language, as ``Note.page`` keeps them."""
     page: dict[str, Any] = {"build": BUILD}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            page[code] = page_parts(
-                note, category=category, tags=tags, papers=papers, series=series
-            )
+            parts = page_parts(note, category=category, tags=tags, papers=papers, series=series)
+            page[code] = {**parts, "shell": render_shell(note, parts)}
     return page
 
 
@@ -136,7 +165,15 @@ def stored_page(page: dict, language: str | None = None) -> dict[str, SafeString
     language = language or translation.get_language()
     if not is_current(page) or language not in page:
         return None
-    return {name: mark_safe(html) for name, html in page[language].items()}
+    return {name: mark_safe(html) for name, html in page[language].items() if name in PAGE_PARTS}
+
+
+def stored_shell(page: dict, language: str | None = None) -> list[str] | None:
+    """The stored whole page in this language (see ``render_shell``), or None."""
+    language = language or translation.get_language()
+    if not is_current(page) or language not in page:
+        return None
+    return page[language].get("shell")
 
 
 def is_current(cards: dict) -> bool:

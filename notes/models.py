@@ -8,9 +8,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import F, Q
+from django.db import connections, models, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -166,6 +167,26 @@ class NoteQuerySet(models.QuerySet):
         """
         return self.filter(status=Note.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
+    def with_tag(self, tag: Tag) -> NoteQuerySet:
+        """The notes that have this tag, tested note by note in taggit's (content type,
+        object, tag) index, so a tag's first page costs the same however many notes the
+        site has.
+
+        On PostgreSQL ``filter(tags=tag)`` joins through ``object_id::bigint``, a cast no
+        index serves: it read and sorted every note of the tag for a page of 20 (17 ms for a
+        tag of 7,500 notes in 100,000). With EXISTS it walks the notes newest first and
+        stops at the page (0.9 ms, whatever the number of notes), or reads a rare tag's few
+        notes and sorts them, by its statistics. SQLite's join has no cast and already walks
+        the notes that way; EXISTS would only cost it 0.5 ms more to build (and ``pk__in``
+        would make it list all the tag's notes first: 41 ms)."""
+        if connections[self.db].vendor != "postgresql":
+            return self.filter(tags=tag)
+        content_type = ContentType.objects.get_for_model(Note)
+        tagged = TaggedItem.objects.filter(
+            content_type=content_type, object_id=OuterRef("pk"), tag=tag
+        )
+        return self.filter(Exists(tagged))
+
     def in_series_order(self) -> NoteQuerySet:
         """A series' notes as its editor ordered them; unnumbered ones follow by date."""
         return self.order_by(
@@ -309,6 +330,13 @@ class Note(models.Model):
         help_text="Each feed kind's item in each language, before and after the note's HTML "
         "(notes.feedxml).",
     )
+    feed_gzip = models.BinaryField(
+        editable=False,
+        default=b"",
+        help_text="feed_html XML-escaped and compressed once, as a raw deflate segment a "
+        "gzipped feed carries as it is, after a header with its build and the CRC-32 and "
+        "length of its bytes (notes.feedxml.content_segment). Empty for an undated draft.",
+    )
     tag_data = models.JSONField(
         editable=False, default=list, help_text="The note's tags as [name, slug] pairs."
     )
@@ -342,6 +370,8 @@ class Note(models.Model):
             models.Index(
                 fields=["category", "status", "-published_at", "-id"], name="note_category_idx"
             ),
+            # A series' published parts: without it SQLite walks every published note.
+            models.Index(fields=["series", "status", "-published_at"], name="note_series_idx"),
         ]
 
     def __str__(self) -> str:
@@ -484,12 +514,14 @@ class Note(models.Model):
             self, category=category, tags=self.tag_data, papers=self.paper_data
         )
         self.feed_items = self._render_feed_items(category)
+        self.feed_gzip = self._render_feed_gzip()
         self.page = self._render_page(category)
         previous = self.related_data
         self.related_data = related.tag_candidates(self.pk, [tag.pk for tag in tags])
         Note.objects.filter(pk=self.pk).update(
             cards=self.cards,
             feed_items=self.feed_items,
+            feed_gzip=self.feed_gzip,
             page=self.page,
             tag_data=self.tag_data,
             paper_data=self.paper_data,
@@ -526,7 +558,10 @@ class Note(models.Model):
         (the site's address or name changed, or they were never made)."""
         self.feed_html = feedxml.feed_content(inline_styles(self.body_html))
         self.feed_items = self._render_feed_items(self.category)
-        Note.objects.filter(pk=self.pk).update(feed_html=self.feed_html, feed_items=self.feed_items)
+        self.feed_gzip = self._render_feed_gzip()
+        Note.objects.filter(pk=self.pk).update(
+            feed_html=self.feed_html, feed_items=self.feed_items, feed_gzip=self.feed_gzip
+        )
 
     def _render_feed_items(self, category: Category | None) -> dict:
         return feedxml.render_items(
@@ -535,6 +570,10 @@ class Note(models.Model):
             tag_names=[name for name, _slug in self.tag_data],
             author=self.author_name,
         )
+
+    def _render_feed_gzip(self) -> bytes:
+        # Like its items: an undated draft is in no feed.
+        return feedxml.content_segment(self.feed_html) if self.published_at else b""
 
     @property
     def card(self):

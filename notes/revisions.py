@@ -33,7 +33,10 @@ from notes.models import Category, Figure, Note, Paper, rerender_linking_notes
 # which survives a tag being deleted and made again. Tags themselves are not followed: a
 # restore with delete=True would otherwise delete tags added since, from every note.
 if not reversion.is_registered(Note):
-    reversion.register(Note, exclude=("tags",), follow=("papers", "figures", "tagged_items"))
+    # The compressed feed segment is derived on save (and binary): not the editor's text.
+    reversion.register(
+        Note, exclude=("tags", "feed_gzip"), follow=("papers", "figures", "tagged_items")
+    )
     reversion.register(Paper)
     reversion.register(Figure)
     reversion.register(TaggedItem, use_natural_foreign_keys=True)

@@ -127,7 +127,7 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     database: every context processor value is computed without it except the category
     navigation, replaced here by none."""
     try:
-        response = render(request, "503.html", {"nav_categories": ()}, status=503)
+        response = render(request, "503.html", {"nav_categories": (), "navigation": ()}, status=503)
     except Exception:
         logger.exception("The 503 page could not be drawn; serving the plain one")
         response = HttpResponse(FALLBACK_PAGE, status=503, content_type="text/html")

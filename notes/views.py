@@ -13,6 +13,7 @@ from django.db.models import (
 )
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -25,21 +26,14 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from notes import fragments, neighbours, related, search, state
+from notes import chrome, fragments, neighbours, related, search, state
+from notes.chrome import feed_links
 from notes.collation import name_key
 from notes.converters import UnicodeSlugConverter
 from notes.models import Category, Note, OldName, Paper, Series
 from notes.search.snippets import snippet as search_snippet
 from notes.seo import absolute, site_url
 from notes.sitemaps import SITEMAPS
-
-
-def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
-    """The <link rel="alternate"> entries a page advertises to feed readers."""
-    return [
-        {"title": f"{title} (RSS)", "type": "application/rss+xml", "url": rss_url},
-        {"title": f"{title} (Atom)", "type": "application/atom+xml", "url": atom_url},
-    ]
 
 
 class PublishedNotesMixin:
@@ -120,10 +114,18 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
 
     def paginate_queryset(self, queryset, page_size):
         """A deep page skips its OFFSET rows in the index alone (their ids), then reads its
-        twenty cards: the cards of the skipped notes are never read."""
+        twenty cards: the cards of the skipped notes are never read. A page nearer the end
+        of the list is counted from the oldest note (the same index, read backwards), so the
+        last page skips nothing and no page skips more than half the list."""
         paginator, page, object_list, is_paginated = super().paginate_queryset(queryset, page_size)
         if page.number > 1:
-            ids = queryset.values("pk")[page.start_index() - 1 : page.end_index()]
+            start, end = page.start_index() - 1, page.end_index()
+            # The count is the site state's, made for the notes this query sees.
+            from_end = paginator.count - end
+            if from_end < start:
+                ids = queryset.reverse().values("pk")[from_end : from_end + end - start]
+            else:
+                ids = queryset.values("pk")[start:end]
             object_list = queryset.filter(pk__in=ids)
             page.object_list = object_list
         return paginator, page, object_list, is_paginated
@@ -137,6 +139,8 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["notes"] = with_current_cards(list(context["notes"]))
+        # The page's cards joined here, not looped over in the template: each is stored HTML.
+        context["cards"] = mark_safe("\n".join(note.card for note in context["notes"]))
         rss, atom = (reverse(name, kwargs=self.feed_url_kwargs()) for name in self.feed_url_names)
         context["feeds"] = feed_links(self.get_feed_title(), rss, atom)
         return context
@@ -177,7 +181,7 @@ class TagNoteListView(NoteListView):
         self.tag = get_object_or_404(
             Tag.objects.select_related("public_count"), slug=self.kwargs["slug"]
         )
-        return super().get_queryset().filter(tags=self.tag)
+        return super().get_queryset().with_tag(self.tag)
 
     def known_count(self) -> int:
         counted = getattr(self.tag, "public_count", None)
@@ -321,23 +325,32 @@ class NoteContextMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         note = self.object
-        papers = note.paper_list
-        context["page"] = self.page_parts(note, papers)
-        around = self.neighbours(note, papers)  # the note itself too, as a part of its series
+        context["page"] = self.page_parts(note, note.paper_list)
+        context.update(self.around(note))
+        context["note_url"] = absolute(self.request, note.get_absolute_url())
+        if not getattr(self, "preview", False):
+            # As the stored shell writes it: the note's address as reverse() encodes it.
+            context["canonical_url"] = context["note_url"]
+        return context
+
+    def around(self, note: Note) -> dict:
+        """The published notes the page shows around the note, by the part they appear in."""
+        around = self.neighbours(note, note.paper_list)  # the note too, as a series part
         others = [other for other in around if other.pk != note.pk]
         linked = {other.pk for other in others if other.is_backlink or other.is_linked_to}
         same_paper = {other.pk for other in others if other.on_same_paper}
-        context["backlinks"] = [other for other in others if other.is_backlink]
-        context["same_paper_notes"] = [other for other in others if other.on_same_paper]
-        context["series_nav"] = series_navigation(note, around)
-        context["related_notes"] = related.pick(note, others, linked=linked, same_paper=same_paper)
+        context = {
+            "backlinks": [other for other in others if other.is_backlink],
+            "same_paper_notes": [other for other in others if other.on_same_paper],
+            "series_nav": series_navigation(note, around),
+            "related_notes": related.pick(note, others, linked=linked, same_paper=same_paper),
+        }
         if note.published_at is not None and not getattr(self, "preview", False):
             key = (note.published_at, note.pk)
             older = [other for other in others if (other.published_at, other.pk) < key]
             newer = [other for other in others if (other.published_at, other.pk) > key]
             context["previous_note"] = max(older, key=_reading_key, default=None)
             context["next_note"] = min(newer, key=_reading_key, default=None)
-        context["note_url"] = absolute(self.request, note.get_absolute_url())
         return context
 
     def page_parts(self, note: Note, papers: list[Paper]) -> dict:
@@ -439,23 +452,13 @@ class SeriesDetailView(DetailView):
         return context
 
 
-# What a note's page never reads of it: its source, what lists and feeds read, and the rest.
-# What a note's page reads of the note: its stored parts, its body, and what finds the notes
-# around it.
-NOTE_PAGE_FIELDS = (
-    "id", "title", "slug", "lang", "excerpt", "toc_html", "body_html", "page", "related_data",
-    "paper_data", "tag_data", "category_id", "series_id", "series_position", "published_at",
-    "status", "created_at", "short_title", "series__title", "series__slug",
-)  # fmt: skip
-
-
 class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
     model = Note
     context_object_name = "note"
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
-            return super().get(request, *args, **kwargs)
+            self.object = self.get_object()
         except Http404:
             # A slug the note had before: a permanent redirect to where it lives now, only for
             # notes readers may see (a draft's old address stays a 404 like the draft).
@@ -472,9 +475,34 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
             if old is None:
                 raise
             return HttpResponsePermanentRedirect(old.note.get_absolute_url())
+        shell = fragments.stored_shell(self.object.page)
+        if shell is None:  # stored by an older build: drawn whole (and stored again)
+            return self.render_to_response(self.get_context_data(object=self.object))
+        return HttpResponse(self.fill(shell, self.object))
 
-    def get_queryset(self) -> QuerySet[Note]:
-        return super().get_queryset().select_related("series").only(*NOTE_PAGE_FIELDS)
+    def fill(self, shell: list[str], note: Note) -> str:
+        """The stored page with what is shared by every page (notes.chrome) and what depends
+        on other notes, drawn now: no template runs for the rest of the page."""
+        around = render_to_string("includes/note_around.html", self.around(note))
+        series, after, neighbours_html = around.split("<!--rn:cut-->")
+        return chrome.fill_shell(
+            shell,
+            {
+                "head-links": chrome.head_links(),
+                "nav": chrome.nav_items(state.current(self.request).navigation),
+                "footer": chrome.footer(),
+                "series": series,
+                "body": note.body_html,
+                "after": after,
+                "neighbours": neighbours_html,
+            },
+        )
+
+    def get_object(self, queryset: QuerySet[Note] | None = None) -> Note:
+        note = neighbours.page_note(self.kwargs["slug"])
+        if note is None:
+            raise Http404("No note readers may see has this address.")
+        return note
 
 
 def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:

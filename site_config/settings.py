@@ -123,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(env_str("DJANGO_DB_CONNECT_TIMEOUT", "3"))
     )
+    # Django's cursors bind parameters on the client and never prepare; psycopg prepares a
+    # statement only where the code asks for it (the note page's statement, whose planning
+    # cost more than its run: notes.neighbours). Django's default (None) would forbid that.
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's cache: Redis when REDIS_URL is set (shared by every app server), else this

@@ -8,10 +8,12 @@ from html import unescape
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import validate_unicode_slug
 from django.test import TestCase
 from django.urls import resolve
 from django.utils import timezone
+from taggit.models import Tag, TaggedItem
 
 from notes.models import Category, Figure, Note, Series
 from notes.rendering import render_markdown
@@ -62,6 +64,32 @@ class PublishedVisibilityTests(TestCase):
     def test_draft_stays_invisible_whatever_the_clock(self) -> None:
         far_future = timezone.now() + dt.timedelta(days=3650)
         self.assertNotIn(self.draft, Note.objects.published(now=far_future))
+
+
+class WithTagTests(TestCase):
+    """``Note.objects.with_tag()``, which tag pages and feeds list their notes by."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = Category.objects.create(name="Tagged")
+        cls.both = Note.objects.create(title="Both", category=category)
+        cls.both.tags.add("扩散模型", "LoRA")
+        cls.one = Note.objects.create(title="One", category=category)
+        cls.one.tags.add("扩散模型")
+        cls.other = Note.objects.create(title="Other", category=category)
+        cls.other.tags.add("LoRA")
+        cls.tag = Tag.objects.get(name="扩散模型")
+
+    def test_lists_the_notes_that_have_the_tag(self) -> None:
+        self.assertEqual(set(Note.objects.with_tag(self.tag)), {self.both, self.one})
+
+    def test_ignores_other_models_tagged_under_the_same_id(self) -> None:
+        TaggedItem.objects.create(
+            tag=self.tag,
+            content_type=ContentType.objects.get_for_model(Category),
+            object_id=self.other.pk,
+        )
+        self.assertNotIn(self.other, Note.objects.with_tag(self.tag))
 
 
 class NoteSlugTests(TestCase):

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from unittest import mock
 from urllib.parse import quote
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils.formats import date_format
 
 from notes import state
 from notes.models import Note
+from notes.views import NoteListView
 from tests.factories import RICH_BODY, draft_and_scheduled, make_category, make_note, make_notes
 
 PER_PAGE = settings.NOTES_PER_PAGE
@@ -224,6 +226,46 @@ class NoteListPageTests(FriendlyNotFoundMixin, TestCase):
 
     def test_percent_encoded_nul_page_gives_the_friendly_404(self) -> None:
         self.assert_friendly_404(self.client.get(reverse("notes:list") + "?page=%00"))
+
+
+class DeepPageTests(TestCase):
+    """Pages past the middle of a list are read from its oldest note (the index backwards):
+    the same notes, in the same order, as counting from the newest. Two notes a page here,
+    so seven notes make four pages: page 2 is counted from the newest, 3 and 4 from the
+    oldest."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.category = make_category("Deep")
+        cls.notes = make_notes(7, category=cls.category, tags=["深度"], prefix="Deep")
+        draft_and_scheduled(cls.category, tags=["深度"])
+
+    def setUp(self) -> None:
+        patcher = mock.patch.object(NoteListView, "paginate_by", 2)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def pages_of(self, url: str) -> list[list[str]]:
+        return [listed_titles(self.client.get(url, {"page": n})) for n in range(1, 5)]
+
+    def test_every_page_of_the_list_holds_its_notes_newest_first(self) -> None:
+        titles = [note.title for note in self.notes]
+        expected = [titles[i : i + 2] for i in range(0, 7, 2)]
+        self.assertEqual(self.pages_of(reverse("notes:list")), expected)
+
+    def test_every_page_of_a_tag_holds_its_notes_newest_first(self) -> None:
+        """Its draft and scheduled notes are not counted: the last page starts at the oldest
+        published note."""
+        titles = [note.title for note in self.notes]
+        expected = [titles[i : i + 2] for i in range(0, 7, 2)]
+        self.assertEqual(self.pages_of(reverse("notes:tag", args=["深度"])), expected)
+
+    def test_last_page_skips_no_notes(self) -> None:
+        """However long the list, the last page reads only its own notes."""
+        self.client.get(reverse("notes:list"), {"page": 4})
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("notes:list"), {"page": 4})
+        self.assertFalse([q["sql"] for q in queries if "OFFSET" in q["sql"].upper()])
 
 
 # --- A note -------------------------------------------------------------------------

@@ -8,16 +8,20 @@ so only a body match reads the large body vector (TOAST).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-from django.db import connections, transaction
+import psycopg
+from django.db import transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
-from notes.search.backends import DOCUMENT_TABLE, Tier
+from notes.search.backends import DOCUMENT_TABLE, Plan, Tier
 from notes.search.query import Query, Term
 
+MATERIALIZED = "MATERIALIZED"
+# A subquery with an OFFSET is planned on its own, for all its rows: never a walk by date.
+READ_ALL = " OFFSET 0"
 WEIGHTS = {Tier.TITLE: "A", Tier.META: "AB", Tier.SUMMARY: "ABC", Tier.BODY: ""}
 
 
@@ -63,36 +67,41 @@ def matches(query: Query, tier: Tier, *, only: bool = False, walk: bool = False)
     return Q(pk__in=RawSQL(f"SELECT note_id FROM {DOCUMENT_TABLE} WHERE {sql}", params))
 
 
+def tier(query: Query, note_id: str) -> tuple[str, list[str]]:
+    """From the head vector alone (kept in the row): a note that matches nowhere above the
+    body is a body match."""
+    above = (Tier.TITLE, Tier.META, Tier.SUMMARY)
+    cases = " ".join(f"WHEN head_vector @@ to_tsquery('simple', %s) THEN {int(t)}" for t in above)
+    sql = f"SELECT CASE {cases} ELSE {int(Tier.BODY)} END FROM {DOCUMENT_TABLE} d"
+    params = [tsquery(query, t, exclude=False) for t in above]
+    return f"({sql} WHERE d.note_id = {note_id})", params
+
+
 # The planner cannot tell these apart by itself: its estimates ignore weights (a tag match is
 # costed like a body match) and multiply a phrase's tokens into "one row", and it does not see
 # that testing a note against its body vector unpacks ~12 kB of TOAST. Each search is already
-# told by a bounded count which way is cheaper, and says so (SET LOCAL: this transaction only).
+# told by a bounded count which way is cheaper, and says so. A page that does both (few title
+# matches, then a walk of the body's) leaves the choice to the planner, on estimates of the
+# head vector only: both its ways then test the small vector kept in the row.
 _SETTINGS = {
     "few": ("enable_seqscan = off", "enable_indexscan = off", "enable_bitmapscan = on"),
     "many": ("enable_seqscan = off", "enable_indexscan = on", "enable_bitmapscan = off"),
+    "mixed": ("enable_seqscan = off",),
 }
 
 
-class _Plan:
-    def __init__(self, cursor) -> None:
-        self.cursor = cursor
-        self.current = ""
-
-    def _use(self, name: str) -> None:
-        if name != self.current:
-            self.cursor.execute("SET LOCAL " + "; SET LOCAL ".join(_SETTINGS[name]))
-            self.current = name
-
-    def few(self) -> None:
-        """A bitmap scan of the GIN index: reads the matches only, then sorts them."""
-        self._use("few")
-
-    def many(self) -> None:
-        """Walk the notes' (status, date) index newest first, testing each note's vector."""
-        self._use("many")
-
-
-@contextmanager
-def session(using: str) -> Iterator[_Plan]:
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        yield _Plan(cursor)
+def execute(cursor: CursorWrapper, plan: Plan, sql: str, params: Sequence) -> None:
+    """``SET LOCAL …; SELECT …`` as one simple query: its statements are one transaction (in
+    autocommit, its own), so the settings end with it, and it is one round trip. Inside a
+    transaction they last to its end, as SET LOCAL does (harmless: they only choose plans)."""
+    settings = "; ".join(f"SET LOCAL {setting}" for setting in _SETTINGS[plan])
+    if not isinstance(cursor.cursor, psycopg.ClientCursor):
+        # Server-side binding (OPTIONS server_side_binding) sends one statement at a time.
+        with transaction.atomic(using=cursor.db.alias):
+            cursor.execute(settings)
+            cursor.execute(sql, params)
+        return
+    cursor.execute(f"{settings}; {sql}", params)
+    # psycopg stands on the first statement's result: move on to the query's.
+    while cursor.description is None and cursor.nextset():
+        pass

@@ -9,15 +9,21 @@ query again for every row, then walks the notes newest first.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+import sqlite3
+from collections.abc import Sequence
 
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
-from notes.search.backends import Tier
+from notes.search.backends import Plan, Tier
 from notes.search.query import Query, Term
 
 FTS_TABLE = "notes_search_fts"
+# SQLite 3.35 added the keyword; before it a table expression may be run where it is used.
+MATERIALIZED = "MATERIALIZED" if sqlite3.sqlite_version_info >= (3, 35) else ""
+# SQLite walks the notes by date, testing each against a match list it builds once, either way.
+READ_ALL = ""
 COLUMNS = {
     Tier.TITLE: "{title}",
     Tier.META: "{title meta}",
@@ -48,15 +54,14 @@ def matches(query: Query, tier: Tier, *, only: bool = False, walk: bool = False)
     return Q(pk__in=RawSQL(_MATCHES, (expression,)))
 
 
-class _Plan:
-    """SQLite reads the match list once per query and walks the notes' date index itself."""
-
-    def few(self) -> None:
-        pass
-
-    def many(self) -> None:
-        pass
+def tier(query: Query, note_id: str) -> tuple[str, list[str]]:
+    """Each tier's match list is built once, when a note first needs it (a note that matches
+    the title is never looked up in the others)."""
+    above = (Tier.TITLE, Tier.META, Tier.SUMMARY)
+    cases = " ".join(f"WHEN {note_id} IN ({_MATCHES}) THEN {int(t)}" for t in above)
+    return f"CASE {cases} ELSE {int(Tier.BODY)} END", [match_expression(query, t) for t in above]
 
 
-def session(using: str) -> nullcontext[_Plan]:
-    return nullcontext(_Plan())
+def execute(cursor: CursorWrapper, plan: Plan, sql: str, params: Sequence) -> None:
+    """SQLite reads a match list once per query and walks the notes' date index itself."""
+    cursor.execute(sql, params)
