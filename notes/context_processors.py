@@ -5,11 +5,6 @@ from notes import chrome, state
 from notes.models import Category
 from notes.seo import absolute
 
-# Kept importable from here: other modules and tests name them so.
-bcp47 = chrome.bcp47
-reader_messages = chrome.reader_messages
-site_chrome = chrome.site_chrome
-
 
 def site(request: HttpRequest) -> dict:
     """Site name, the shared addresses and the category navigation, on every page.
@@ -48,8 +43,3 @@ def canonical_url(request: HttpRequest) -> str:
     if page.isascii() and page.isdigit() and int(page) > 1:
         url += f"?page={int(page)}"
     return url
-
-
-def language_alternates(request: HttpRequest) -> list[dict]:
-    """This page in each language: the switcher's links and the hreflang alternates."""
-    return chrome.language_alternates(request.get_full_path(), request)
