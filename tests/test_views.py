@@ -267,6 +267,18 @@ class DeepPageTests(TestCase):
             self.client.get(reverse("notes:list"), {"page": 4})
         self.assertFalse([q["sql"] for q in queries if "OFFSET" in q["sql"].upper()])
 
+    def test_a_later_page_reads_its_notes_by_key(self) -> None:
+        """Page 2 and on look their twenty notes up by id: the list's filters are applied
+        once, where the ids are chosen, so the database never walks the whole list to test
+        each note against the ids (SQLite did, 10 ms a page at 100,000 notes)."""
+        self.client.get(reverse("notes:list"), {"page": 2})
+        with CaptureQueriesContext(connection) as queries:
+            self.client.get(reverse("notes:list"), {"page": 2})
+        (listing,) = [q["sql"] for q in queries if "IN (SELECT" in q["sql"]]
+        outer = listing.split("IN (SELECT", 1)[0]
+        self.assertNotIn("status", outer)
+        self.assertNotIn('published_at" <=', outer)
+
 
 # --- A note -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
+from collections import OrderedDict
 from html import escape
 
 from notes.math.engine import TIMEOUT_MS, MathError, render_to_string
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 MAX_FORMULA_LENGTH = 20_000
+# Formulas typeset recently, by (LaTeX, display, annotation): the same "$W_0$" or "$\\theta$"
+# recurs across a site's notes, and an import or `rerender_notes` typesets every note at
+# once. Temml is pure (the same input, the same MathML), so a hit is exactly a new run.
+TYPESET_CACHE_SIZE = 4096
+_typeset: OrderedDict[tuple[str, bool, str], str] = OrderedDict()
 _DOUBLED_BACKSLASH = re.compile(r"(?<!\\)\\\\([a-zA-Z]{2,})")
 
 
@@ -57,6 +63,19 @@ def latex_to_mathml(
             f"“\\\\{doubled.group(1)}” has a doubled backslash: write \\{doubled.group(1)}, "
             "or put a space after \\\\ for a line break"
         )
+    key = (tex, display, source if source is not None else tex)
+    mathml = _typeset.get(key)
+    if mathml is not None:
+        _typeset.move_to_end(key)
+        return mathml
+    mathml = _typeset_formula(tex, display=display, source=source, timeout_ms=timeout_ms)
+    _typeset[key] = mathml
+    if len(_typeset) > TYPESET_CACHE_SIZE:
+        _typeset.popitem(last=False)
+    return mathml
+
+
+def _typeset_formula(tex: str, *, display: bool, source: str | None, timeout_ms: int) -> str:
     try:
         root, _dropped = rewrite(render_to_string(tex, display=display, timeout_ms=timeout_ms))
     except etree.ParseError as exc:  # never expected from Temml; refuse rather than guess
