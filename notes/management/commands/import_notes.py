@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from notes.importexport import import_paths
 
@@ -16,6 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], **options) -> None:
         report = import_paths(paths)
+        if (report.created or report.updated) and connection.vendor == "postgresql":
+            # Fresh statistics for the rows just written: planned on an empty table's, the home
+            # page's query sorted every note (8 ms at 10,000) instead of walking the newest
+            # twenty (0.1 ms) until autovacuum came round, or forever where it is off.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         for path, message in report.notices:
             self.stdout.write(f"note: {path}: {message}")
         for path, message in report.errors:
