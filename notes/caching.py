@@ -18,6 +18,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
@@ -147,4 +149,39 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     # Nothing but GET and HEAD reaches the view, so there is nothing for CSRF to protect;
     # exempt, other methods get their 405 above instead of the CSRF check's 403.
     wrapped.csrf_exempt = True
+    wrapped.public_page = True
     return wrapped
+
+
+def not_modified(request: HttpRequest) -> HttpResponse | None:
+    """The 304 for a conditional GET of a public page whose copy is current, else None.
+
+    What NotModifiedMiddleware answers from, before sessions, authentication, messages and
+    the rest of the stack run: a feed reader's or a proxy's poll of an unchanged page is the
+    commonest request, and the answer depends on the site state alone (every public page's
+    ETag is the state's version)."""
+    if request.method not in ("GET", "HEAD") or not (
+        "if-none-match" in request.headers or "if-modified-since" in request.headers
+    ):
+        return None
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return None
+    if not getattr(match.func, "public_page", False):
+        return None
+    site = state.current(request)
+    etag = version_tag(site)
+    response = get_conditional_response(
+        request, etag=etag, last_modified=int(site.changed_at.timestamp())
+    )
+    if response is None:
+        return None
+    # A 304 repeats the 200's Vary (RFC 9110, 15.4.5): LocaleMiddleware's on the default
+    # language's addresses, and compression's.
+    response["Content-Language"] = language
+    vary = ("Accept-Language",) if language == settings.LANGUAGE_CODE else ()
+    patch_vary_headers(response, (*vary, "Accept-Encoding"))
+    return _add_headers(response, site, etag)

@@ -57,3 +57,18 @@ class EditorLocaleMiddleware(LocaleMiddleware):
             request.LANGUAGE_CODE = translation.get_language()
             return
         super().process_request(request)
+
+
+class NotModifiedMiddleware:
+    """A public page's conditional GET answered 304 from the site state alone (see
+    notes.caching.not_modified), before the middleware below it runs. It sits below the
+    security headers, compression and the database-unavailable page, so a 304 carries the
+    same headers and a database that cannot be reached still gives the 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from notes.caching import not_modified
+
+        return not_modified(request) or self.get_response(request)

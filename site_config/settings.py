@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # A database that cannot be reached: the site's own 503 page (with Retry-After), drawn
     # without the database, instead of a 500.
     "notes.unavailable.DatabaseUnavailableMiddleware",
+    # A public page's unchanged copy: its 304 before sessions, locale, CSRF, auth and the rest.
+    "notes.middleware.NotModifiedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "notes.middleware.EditorLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -41,6 +41,42 @@ class PageCacheTests(TestCase):
         render.assert_not_called()
         self.assertEqual(again.content, b"")
 
+    def test_an_unchanged_page_answers_304_before_sessions_and_authentication(self) -> None:
+        """The commonest request (a feed reader's or a proxy's poll) needs none of the stack
+        below the site state: the 304 is answered before the session or the user is read."""
+        first = self.client.get("/feed/")
+        with (
+            mock.patch(
+                "django.contrib.sessions.middleware.SessionMiddleware.process_request"
+            ) as sessions,
+            mock.patch(
+                "django.contrib.auth.middleware.AuthenticationMiddleware.process_request"
+            ) as users,
+        ):
+            again = self.client.get("/feed/", HTTP_IF_NONE_MATCH=first["ETag"])
+        self.assertEqual(again.status_code, 304)
+        sessions.assert_not_called()
+        users.assert_not_called()
+
+    def test_a_304_repeats_the_vary_and_language_of_the_full_answer(self) -> None:
+        """RFC 9110 (15.4.5): a cache matches the 304 to the copy it holds by these."""
+        for path in ("/", "/en/", "/feed/", "/en/feed/"):
+            with self.subTest(path=path):
+                first = self.client.get(path, HTTP_ACCEPT_ENCODING="gzip")
+                again = self.client.get(
+                    path, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=first["ETag"]
+                )
+                self.assertEqual(again.status_code, 304)
+                self.assertEqual(
+                    {v.strip() for v in again["Vary"].split(",")},
+                    {v.strip() for v in first["Vary"].split(",")},
+                )
+                self.assertEqual(again["Content-Language"], first["Content-Language"])
+
+    def test_a_conditional_request_for_the_admin_still_asks_who_is_there(self) -> None:
+        response = self.client.get("/admin/", HTTP_IF_NONE_MATCH="*")
+        self.assertEqual(response.status_code, 302)
+
     def test_a_feed_poll_honours_if_modified_since(self) -> None:
         first = self.client.get(reverse("notes:feed"))
         again = self.client.get(
