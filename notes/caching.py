@@ -179,9 +179,7 @@ def not_modified(request: HttpRequest) -> HttpResponse | None:
     )
     if response is None:
         return None
-    # A 304 repeats the 200's Vary (RFC 9110, 15.4.5): LocaleMiddleware's on the default
-    # language's addresses, and compression's.
+    # A 304 repeats the 200's Vary (RFC 9110, 15.4.5), and its language.
     response["Content-Language"] = language
-    vary = ("Accept-Language",) if language == settings.LANGUAGE_CODE else ()
-    patch_vary_headers(response, (*vary, "Accept-Encoding"))
+    patch_vary_headers(response, ("Accept-Encoding",))
     return _add_headers(response, site, etag)

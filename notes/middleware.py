@@ -58,6 +58,15 @@ class EditorLocaleMiddleware(LocaleMiddleware):
             return
         super().process_request(request)
 
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Readers' answers do not vary by Accept-Language: the default language's addresses
+        have no prefix and are never redirected by it. Django says they vary, which would
+        have a CDN keep a copy of every page for every browser's language list."""
+        if request.path_info.startswith("/admin/"):
+            return super().process_response(request, response)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
 
 class NotModifiedMiddleware:
     """A public page's conditional GET answered 304 from the site state alone (see

@@ -73,6 +73,21 @@ class PageCacheTests(TestCase):
                 )
                 self.assertEqual(again["Content-Language"], first["Content-Language"])
 
+    def test_public_pages_vary_only_by_accept_encoding(self) -> None:
+        """Each address serves one language (the default's have no prefix), so a CDN must
+        not keep a copy per browser language list."""
+        for path in ("/", "/en/", "/feed/", "/notes/cached/", "/sitemap.xml"):
+            with self.subTest(path=path):
+                response = self.client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+                self.assertEqual(response.status_code, 200)
+                vary = {v.strip() for v in response.get("Vary", "").split(",") if v.strip()}
+                self.assertLessEqual(vary, {"Accept-Encoding"})
+
+    def test_the_admin_follows_and_varies_by_the_browser_language(self) -> None:
+        response = self.client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en")
+        self.assertIn("Accept-Language", response["Vary"])
+        self.assertEqual(response["Content-Language"], "en")
+
     def test_a_conditional_request_for_the_admin_still_asks_who_is_there(self) -> None:
         response = self.client.get("/admin/", HTTP_IF_NONE_MATCH="*")
         self.assertEqual(response.status_code, 302)
