@@ -48,3 +48,31 @@ def page_cache_off(settings):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_request_at_a_time_on_in_memory_sqlite():
+    """The browser tests' live server shares the test's in-memory SQLite connection with every
+    request thread, and a browser loads a page's parts in parallel (the admin page and its
+    JavaScript catalogue both read the session): two threads on one sqlite3 connection fail
+    with "bad parameter or other API misuse". Requests there take turns; PostgreSQL (each
+    thread its own connection) keeps them parallel. Only the live server's handler is
+    serialized, per request, so kept-alive connections never wait on each other."""
+    import threading
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    turn = threading.RLock()  # a static or media handler may wrap another handler
+    handle = WSGIHandler.__call__
+
+    def one_at_a_time(self, environ, start_response):
+        with turn:
+            return handle(self, environ, start_response)
+
+    WSGIHandler.__call__ = one_at_a_time
+    yield
+    WSGIHandler.__call__ = handle
