@@ -111,11 +111,9 @@ def public(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             # The state and the page in one round trip to Redis.
             site, entry = state.current_with(request, key)
         etag = version_tag(site)
-        not_modified = get_conditional_response(
-            request, etag=etag, last_modified=int(site.changed_at.timestamp())
-        )
-        if not_modified is not None:
-            return _add_headers(not_modified, site, etag)
+        unchanged = _unchanged(request, site, etag)
+        if unchanged is not None:
+            return unchanged
         if key is not None:
             if conditional:
                 entry = state.cache_get(key)
@@ -173,13 +171,17 @@ def not_modified(request: HttpRequest) -> HttpResponse | None:
     if not getattr(match.func, "public_page", False):
         return None
     site = state.current(request)
-    etag = version_tag(site)
+    response = _unchanged(request, site, version_tag(site))
+    if response is not None:
+        # A 304 repeats the 200's Vary (RFC 9110, 15.4.5), and its language.
+        response["Content-Language"] = language
+        patch_vary_headers(response, ("Accept-Encoding",))
+    return response
+
+
+def _unchanged(request: HttpRequest, site: state.State, etag: str) -> HttpResponse | None:
+    """The 304 (or 412) for a copy made at this state's version, else None."""
     response = get_conditional_response(
         request, etag=etag, last_modified=int(site.changed_at.timestamp())
     )
-    if response is None:
-        return None
-    # A 304 repeats the 200's Vary (RFC 9110, 15.4.5), and its language.
-    response["Content-Language"] = language
-    patch_vary_headers(response, ("Accept-Encoding",))
-    return _add_headers(response, site, etag)
+    return None if response is None else _add_headers(response, site, etag)

@@ -379,3 +379,19 @@ def test_a_process_that_typeset_math_exits_cleanly() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr.decode()[-500:]
+
+
+def test_a_formula_typeset_before_is_not_typeset_again() -> None:
+    """An import or `rerender_notes` meets the same formulas note after note: Temml runs once
+    for each, and the second note gets the same MathML."""
+    from unittest import mock
+
+    from notes import math as notes_math
+
+    tex = r"\sum_{i=1}^{n} w_i x_i + b_{\text{memo}}"
+    notes_math._typeset.pop((tex, False, tex), None)
+    with mock.patch("notes.math.render_to_string", wraps=notes_math.render_to_string) as typeset:
+        first = notes_math.latex_to_mathml(tex, display=False)
+        second = notes_math.latex_to_mathml(tex, display=False)
+    assert typeset.call_count == 1
+    assert second == first
