@@ -8,3 +8,6 @@ class NotesConfig(AppConfig):
 
     def ready(self) -> None:
         from notes import checks  # noqa: F401 (registers the system checks)
+        from notes import derive
+
+        derive.connect()

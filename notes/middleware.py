@@ -66,21 +66,3 @@ class EditorLocaleMiddleware(LocaleMiddleware):
             return super().process_response(request, response)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
-
-
-class NotModifiedMiddleware:
-    """A public page's conditional GET answered 304 from the site state alone (see
-    notes.caching.not_modified), before the middleware below it runs. It sits below the
-    security headers and the database-unavailable page, so a 304 still carries the former
-    and a database that cannot be reached still gives the 503. The headers added further
-    down (CSP, X-Frame-Options) are left out: a 304 has no body, and a cache keeps them
-    from the stored 200."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        from notes.caching import not_modified  # imports the models: only once apps are ready
-
-        self.get_response = get_response
-        self.not_modified = not_modified
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.not_modified(request) or self.get_response(request)

@@ -69,16 +69,15 @@ MIDDLEWARE = [
     # Above WhiteNoise, so static files get them too.
     "notes.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages and feeds compressed for clients that ask (public pages hold no secrets; the
-    # admin's CSRF tokens are masked per request, Django's BREACH mitigation). Below it, an
-    # ETag from each response's content: an unchanged page or feed polled again is a 304.
-    "django.middleware.gzip.GZipMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
     # A database that cannot be reached: the site's own 503 page (with Retry-After), drawn
     # without the database, instead of a 500.
     "notes.unavailable.DatabaseUnavailableMiddleware",
-    # A public page's unchanged copy: its 304 before sessions, locale, CSRF, auth and the rest.
-    "notes.middleware.NotModifiedMiddleware",
+    # Public pages and feeds: their 304s and kept copies before sessions, locale, CSRF, auth
+    # and the rest run (notes.caching). Above GZip, so a kept page is kept compressed.
+    "notes.caching.PageCacheMiddleware",
+    # The one place that compresses (public pages hold no secrets; the admin's CSRF tokens
+    # are masked per request, Django's BREACH mitigation).
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "notes.middleware.EditorLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -213,6 +212,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = env_str("DJANGO_MEDIA_URL", "media/")
+# Paths no reader's page lives under: the page cache does not even look them up.
+PAGE_CACHE_SKIP = ["/admin/", "/preview/", "/" + MEDIA_URL.lstrip("/")]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Uploaded figures: MEDIA_ROOT through notes.storage.MediaStorage (writes whole files or
 # nothing), or any Django storage backend, e.g. django-storages' S3 one

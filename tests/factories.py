@@ -138,8 +138,8 @@ INLINE_MANAGEMENT = {
 
 
 def settle() -> None:
-    """Renew the site state after test data changed, as the first page view after a change
-    does (notes.state): query counts are then the ones every later view runs."""
+    """Read the site state once, as any page does (notes.state): a test's query counts then
+    start from a state already written by the changes before it."""
     from notes import state
 
     state.current()

@@ -188,7 +188,6 @@ def build_site() -> dict[str, int]:
     note.slug = "lora"
     note.save()
     paper = note.papers.create(title="LoRA", arxiv="2106.09685", year=2022)
-    note.refresh_derived()
     make_note("DDPM", category=category, tags=["PEFT"], published_at=when - timedelta(1))
     make_note("Draft", category=category, status=Note.Status.DRAFT, tags=["secret"])
     make_note("Scheduled", category=category, published_at=timezone.now() + timedelta(9))

@@ -34,7 +34,8 @@ class Command(BaseCommand):
                     )
                 )
                 documents = [
-                    note.build_search_document(
+                    SearchDocument.for_note(
+                        note,
                         tags=list(note.tags.all()),
                         papers=list(note.papers.all()),
                         category=note.category,

@@ -1,0 +1,158 @@
+"""Where notes point: the names a note had before, its [[wiki links]], and what rendering
+needs to resolve them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone, translation
+
+from notes.markdown_ext import LinkTarget, RenderContext, RenderLimits, find_wiki_targets, wiki_key
+from notes.models.papers import Figure
+from notes.rendering import RenderResult
+
+if TYPE_CHECKING:
+    from notes.models.note import Note
+
+
+class OldName(models.Model):
+    """A slug or title a note had before: its old URL redirects, old [[links]] still resolve."""
+
+    class Kind(models.TextChoices):
+        SLUG = "slug", "Slug"
+        TITLE = "title", "Title"
+
+    note = models.ForeignKey("notes.Note", on_delete=models.CASCADE, related_name="old_names")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    key = models.CharField(
+        max_length=300, help_text="The old slug as written, or the old title's wiki-link key."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="unique_old_name")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} “{self.key}” → {self.note}"
+
+
+class NoteLink(models.Model):
+    """A [[wiki link]] in a note: the target as written, and the note it resolved to."""
+
+    source = models.ForeignKey(
+        "notes.Note", on_delete=models.CASCADE, related_name="outgoing_links"
+    )
+    key = models.CharField(max_length=300, db_index=True)
+    target = models.ForeignKey(
+        "notes.Note",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incoming_links",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="unique_link_per_note")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → [[{self.key}]]"
+
+
+def remember_old_names(note: Note, before: dict[str, str] | None) -> None:
+    """Keep the slug and title this save replaced, so old URLs redirect and old [[links]]
+    resolve; a name now in use (by this note or another) is no longer an old one."""
+    OldName.objects.filter(
+        Q(kind=OldName.Kind.SLUG, key=note.slug) | Q(kind=OldName.Kind.TITLE, key=note.title_key)
+    ).delete()
+    if before is None:
+        return
+    for kind, old, new in (
+        (OldName.Kind.SLUG, before["slug"], note.slug),
+        (OldName.Kind.TITLE, before["title_key"], note.title_key),
+    ):
+        if old and old != new:
+            OldName.objects.update_or_create(kind=kind, key=old, defaults={"note": note})
+
+
+def render_context(source: Note) -> RenderContext:
+    """Everything rendering needs from the database, fetched up front in three queries."""
+    written = set(find_wiki_targets(source.body))
+    keys = {wiki_key(target) for target in written}
+    targets: dict[str, LinkTarget] = {}
+    if keys:
+        now = timezone.now()
+        fields = ("slug", "title", "short_title", "title_key", "status", "published_at")
+
+        def link_target(note: Note) -> LinkTarget:
+            # The body is stored once for both languages: its links are the default
+            # language's addresses, whatever language the saving request runs in (an
+            # editor's English admin put /en/ into them).
+            with translation.override(settings.LANGUAGE_CODE):
+                url = note.get_absolute_url()
+            return LinkTarget(
+                slug=note.slug,
+                url=url,
+                title=note.title,
+                short_title=note.link_text,
+                is_public=note.status == type(source).Status.PUBLISHED
+                and note.published_at is not None
+                and note.published_at <= now,
+            )
+
+        # Names a note had before: weakest, so a note that took an old name wins it.
+        for old in (
+            OldName.objects.filter(key__in=keys | written)
+            .exclude(note_id=source.pk)
+            .select_related("note")
+            .only("kind", "key", *(f"note__{name}" for name in fields))
+        ):
+            targets[old.key.casefold()] = link_target(old.note)
+        # Slugs may keep capitals ("LoRA-v2"): match them as written and case-folded, which
+        # keeps the lookup on the slug index (a Lower() comparison would scan every note).
+        candidates: list[Note] = list(
+            type(source)
+            .objects.filter(Q(slug__in=keys | written) | Q(title_key__in=keys))
+            .exclude(pk=source.pk)
+            .only(*fields)
+        )
+        # The note as it is being saved, not its stored row: a source-link resolves on the
+        # first save too, and to the new slug or title when this save renames it.
+        if source.slug:
+            candidates.append(source)
+        by_title = {note.title_key: link_target(note) for note in candidates}
+        by_slug = {note.slug.casefold(): link_target(note) for note in candidates}
+        # [[x]] names a note by slug or by title; a slug match wins.
+        targets.update(by_title)
+        targets.update(by_slug)
+    image_sizes = {}
+    if source.pk:
+        image_sizes = {
+            figure.image.url: (figure.width, figure.height)
+            for figure in Figure.objects.filter(note_id=source.pk).only("image", "width", "height")
+        }
+
+    return RenderContext(
+        resolve_link=targets.get,
+        image_sizes=image_sizes,
+        limits=RenderLimits.from_settings(settings),
+    )
+
+
+def store_links(note: Note, result: RenderResult) -> None:
+    """Remember where this note's [[links]] point, for backlinks and re-rendering."""
+    links = dict(result.links)
+    pks = dict(
+        type(note)
+        .objects.filter(slug__in={slug for slug in links.values() if slug})
+        .values_list("slug", "pk")
+    )
+    NoteLink.objects.filter(source=note).delete()
+    NoteLink.objects.bulk_create(
+        NoteLink(source=note, key=key[:300], target_id=pks.get(slug)) for key, slug in links.items()
+    )
