@@ -93,6 +93,7 @@ test-django6: $(VENV_DJANGO6)/.installed browser-deps
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .
