@@ -44,6 +44,24 @@ def _model(name: str):
 
 
 @contextmanager
+def site_once() -> Iterator[None]:
+    """Around many batches that commit one by one (an import, file by file): each derives
+    its notes, and the site state is counted once, at the end, rather than after each."""
+    if getattr(_local, "site_deferred", None) is not None:
+        yield
+        return
+    _local.site_deferred = False
+    try:
+        yield
+    finally:
+        due, _local.site_deferred = _local.site_deferred, None
+        if due:
+            from notes import state
+
+            state.changed()
+
+
+@contextmanager
 def batch() -> Iterator[None]:
     """Derive once, when the block ends, whatever the block changed. Nested blocks join the
     outer one. Use it inside the transaction that makes the changes."""
@@ -91,7 +109,12 @@ def run(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool = Tr
     if ids:
         _derive_notes(Note, sorted(ids))
     if site or ids or keys:
-        state.changed()
+        if getattr(_local, "site_deferred", None) is not None:
+            # A new version at once (no page is kept past the change); counts at the end.
+            _local.site_deferred = True
+            state.bump()
+        else:
+            state.changed()
 
 
 def _derive_notes(Note, ids: list[int]) -> None:

@@ -113,6 +113,14 @@ def changed() -> None:
         transaction.on_commit(lambda: cache.set(CACHE_KEY, _read(), EDITOR_SECONDS))
 
 
+def bump() -> None:
+    """A new version with the counts as they are (``changed()`` follows within the batch)."""
+    SiteState = _model("SiteState")
+    SiteState.objects.filter(pk=1).update(version=F("version") + 1, changed_at=timezone.now())
+    if shared_cache():
+        transaction.on_commit(lambda: cache.set(CACHE_KEY, _read(), EDITOR_SECONDS))
+
+
 def current(request: HttpRequest | None = None) -> State:
     """The state for this request (read once per request)."""
     if request is not None and hasattr(request, "_site_state"):

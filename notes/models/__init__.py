@@ -6,15 +6,30 @@ from notes.models.note import (
     Note,
     NoteQuerySet,
     derived_once,
-    limit_message,
     rerender_linking_notes,
 )
 from notes.models.papers import Figure, Paper
+from notes.models.rendered import RenderedBody, limit_message
 from notes.models.site import SearchDocument, SiteState, TagCount
 from notes.models.taxonomy import Category, Series, TagAlias, make_slug, unique_slug
 
 __all__ = [
-    "Category", "Figure", "Note", "NoteLink", "NoteQuerySet", "OldName", "Paper",
-    "SearchDocument", "Series", "SiteState", "TagAlias", "TagCount", "derived_once",
-    "limit_message", "make_slug", "rerender_linking_notes", "unique_slug",
+    "Category",
+    "Figure",
+    "Note",
+    "NoteLink",
+    "NoteQuerySet",
+    "OldName",
+    "Paper",
+    "RenderedBody",
+    "SearchDocument",
+    "Series",
+    "SiteState",
+    "TagAlias",
+    "TagCount",
+    "derived_once",
+    "limit_message",
+    "make_slug",
+    "rerender_linking_notes",
+    "unique_slug",
 ]  # fmt: skip

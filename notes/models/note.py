@@ -8,7 +8,6 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
@@ -18,44 +17,17 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from notes import derive
-from notes.markdown_ext import RenderContext, RenderLimits, wiki_key
+from notes.markdown_ext import wiki_key
 from notes.models import links
 from notes.models.papers import Paper
+from notes.models.rendered import Language, RenderedBody
 from notes.models.taxonomy import Category, Series, unique_slug
-from notes.plaintext import make_excerpt, truncate_text
 from notes.rendering import (
-    Limit,
-    LimitProblem,
-    RenderResult,
-    check_limits,
     normalize_source,
-    render_markdown,
 )
 
 # A title's head ends at a full-width colon or a colon followed by a space ("BERT: Pre-…").
 _TITLE_HEAD = re.compile(r"：|:\s")
-
-
-def limit_message(problem: LimitProblem) -> str:
-    """What the admin tells an editor whose body is over one of the rendering limits."""
-    if problem.limit == Limit.LENGTH:
-        return _(
-            "The body has %(found)s characters; a note holds at most %(allowed)s. "
-            "Split it into several notes."
-        ) % {"found": f"{problem.found:,.0f}", "allowed": f"{problem.allowed:,.0f}"}
-    if problem.limit == Limit.NESTING:
-        return _(
-            "Lists or quotes are nested %(found)s levels deep (line %(line)s); at most "
-            "%(allowed)s levels are shown. Flatten them."
-        ) % {
-            "found": f"{problem.found:.0f}",
-            "line": problem.line,
-            "allowed": f"{problem.allowed:.0f}",
-        }
-    return _(
-        "The body took more than %(seconds)s seconds to render. Look for brackets, backticks "
-        "or math delimiters that are never closed, or split the note."
-    ) % {"seconds": f"{problem.allowed:g}"}
 
 
 class NoteQuerySet(models.QuerySet):
@@ -98,15 +70,12 @@ class NoteQuerySet(models.QuerySet):
         return self.select_related("category").prefetch_related("tags", "papers")
 
 
-class Note(models.Model):
+class Note(RenderedBody):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
 
-    class Language(models.TextChoices):
-        # BCP 47 tags, as <article lang> and feeds write them.
-        CHINESE = "zh-Hans", _("Chinese")
-        ENGLISH = "en", _("English")
+    Language = Language
 
     title = models.CharField(_("title"), max_length=300)
     short_title = models.CharField(
@@ -174,18 +143,6 @@ class Note(models.Model):
         choices=Language.choices,
         help_text=_("The note's language. Left blank, it is detected from the prose."),
     )
-    lang = models.CharField(
-        max_length=10,
-        editable=False,
-        default=Language.CHINESE,
-        help_text="The language the note is served in: the editor's choice or the detected one.",
-    )
-    has_math = models.BooleanField(editable=False, default=False)
-    body_html = models.TextField(editable=False, default="")
-    excerpt = models.TextField(editable=False, default="")
-    render_warnings = models.JSONField(editable=False, default=list, blank=True)
-    toc_html = models.TextField(editable=False, default="")
-    reading_minutes = models.PositiveSmallIntegerField(editable=False, default=1)
     # The title as [[wiki links]] match it (case- and space-insensitive).
     title_key = models.CharField(max_length=300, editable=False, default="", db_index=True)
     status = models.CharField(
@@ -223,12 +180,6 @@ class Note(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = NoteQuerySet.as_manager()
-
-    # Derived from the body at save time; pages and feeds only ever read them.
-    RENDERED_FIELDS = (
-        "body_html", "excerpt", "render_warnings", "toc_html", "reading_minutes", "title_key",
-        "lang", "has_math",
-    )  # fmt: skip
 
     class Meta:
         # Undated drafts first in the admin, on every database.
@@ -283,56 +234,6 @@ class Note(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("notes:detail", kwargs={"slug": self.slug})
 
-    def clean_fields(self, exclude=None) -> None:
-        """Django's checks of each field, and the body's limits (notes.rendering): a body too
-        long, too deeply nested or too slow to render is refused with a message before it is
-        saved, and the form shows the text as typed."""
-        errors: dict = {}
-        try:
-            super().clean_fields(exclude)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if "body" not in (exclude or ()) and "body" not in errors:
-            problem = check_limits(normalize_source(self.body), self.render_limits())
-            if problem is None:
-                problem = self.rendered().refused
-            if problem is not None:
-                errors["body"] = [ValidationError(limit_message(problem), code=problem.limit)]
-        if errors:
-            raise ValidationError(errors)
-
-    @staticmethod
-    def render_limits() -> RenderLimits:
-        return RenderLimits.from_settings(settings)
-
-    def rendered(self) -> RenderResult:
-        """The body rendered with what the site knows now. The admin form's check keeps it for
-        the save that follows, so an edit is rendered once."""
-        key = (normalize_source(self.body), self.slug, self.title)
-        kept = getattr(self, "_rendered", None)
-        if kept is not None and kept[0] == key:
-            return kept[1]
-        result = render_markdown(key[0], self.render_context())
-        self._rendered = (key, result)
-        return result
-
-    def render(self) -> RenderResult:
-        """Store the rendered body, excerpt, TOC and reading time; pages only read them."""
-        result = self.rendered()
-        self._rendered = None  # figures and linked notes may change before the next render
-        self.body_html = result.html
-        self.render_warnings = list(result.warnings)
-        self.toc_html = result.toc_html
-        self.reading_minutes = result.reading_minutes
-        self.lang = self.language or result.language
-        self.has_math = result.has_math
-        self.excerpt = (
-            truncate_text(self.summary)
-            if self.summary
-            else make_excerpt(result.html, language=self.lang)
-        )
-        return result
-
     def rerender(self) -> None:
         """Re-render and store without touching updated_at: not an edit readers should see."""
         result = self.render()
@@ -351,10 +252,6 @@ class Note(models.Model):
     def paper_list(self) -> list[Paper]:
         """The note's papers from what it stores (no query): for its page and its JSON-LD."""
         return [Paper(note=self, **fields) for fields in self.paper_data]
-
-    def render_context(self) -> RenderContext:
-        """Everything rendering needs from the database (notes.models.links)."""
-        return links.render_context(self)
 
     @property
     def link_text(self) -> str:
