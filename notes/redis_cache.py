@@ -32,11 +32,12 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from notes.outages import Outage
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Refused, reset, unknown host, still loading its data, wrong password, no answer in time.
 DOWN = (RedisConnectionError, RedisTimeoutError)
-REMIND_EVERY_SECONDS = 60
 
 
 class ReusingRedisCacheClient(RedisCacheClient):
@@ -54,50 +55,37 @@ class Breaker:
 
     def __init__(self, where: str) -> None:
         self.where = where
-        self.lock = threading.Lock()
         self.open_until = 0.0
-        self.down_since: float | None = None
-        self.reminded = 0.0
         self.pending_deletes: set[str] = set()
+        retry = "; trying again every %(retry)g s"
+        self.outage = Outage(
+            logger,
+            logging.WARNING,
+            began=f"Redis at {where} unreachable (%(error)s): pages are served without the "
+            f"cache{retry}",
+            still=f"Redis at {where} still unreachable after %(seconds).0f s (%(error)s){retry}",
+            back=f"Redis at {where} reachable again after %(seconds).1f s: the cache is used again",
+        )
+
+    @property
+    def down_since(self) -> float | None:
+        return self.outage.began
 
     def closed(self) -> bool:
         return time.monotonic() >= self.open_until
 
     def failed(self, error: Exception) -> None:
-        now = time.monotonic()
         retry = getattr(settings, "REDIS_RETRY_SECONDS", 5)
-        with self.lock:
-            self.open_until = now + retry
-            if self.down_since is None:
-                self.down_since = self.reminded = now
-                message = "Redis at %s unreachable (%s): pages are served without the cache"
-                arguments: tuple = (self.where, _one_line(error))
-            elif now - self.reminded >= REMIND_EVERY_SECONDS:
-                self.reminded = now
-                message = "Redis at %s still unreachable after %.0f s (%s)"
-                arguments = (self.where, now - self.down_since, _one_line(error))
-            else:
-                return
-        logger.warning(message + "; trying again every %g s", *arguments, retry)
+        self.open_until = time.monotonic() + retry
+        self.outage.failed(error, retry=retry)
 
     def succeeded(self) -> None:
-        with self.lock:
-            if self.down_since is None:
-                return
-            seconds = time.monotonic() - self.down_since
-            self.down_since = None
+        if self.outage.ongoing and self.outage.ended():
             self.pending_deletes.clear()
-        logger.warning(
-            "Redis at %s reachable again after %.1f s: the cache is used again", self.where, seconds
-        )
 
 
 _breakers: dict[str, Breaker] = {}
 _breakers_lock = threading.Lock()
-
-
-def _one_line(error: Exception) -> str:
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
 
 
 def _where(servers: list[str]) -> str:

@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.signals import connection_created
@@ -31,10 +28,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 
+from notes.outages import Outage, one_line
+
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
-REMIND_EVERY_SECONDS = 60
 
 # Served if even the designed page cannot be drawn: nothing here can fail again.
 FALLBACK_PAGE = """<!DOCTYPE html>
@@ -48,20 +46,15 @@ or two. Please try again shortly.</p></main></body></html>
 """
 
 
-@dataclass
-class _Outage:
-    began: float | None = None
-    answered: int = 0
-    reminded: float = 0.0
-
-
-_outage = _Outage()
-_lock = threading.Lock()
-
-
-def _one_line(error: BaseException) -> str:
-    # psycopg's messages run over several lines ("Is the server running on that host…").
-    return f"{type(error).__name__}: {' '.join(str(error).split())}"
+_outage = Outage(
+    logger,
+    logging.ERROR,
+    began="Database unreachable, answering 503 until it is back: %(error)s",
+    still="Database still unreachable after %(seconds).0f s (%(count)d requests answered 503): "
+    "%(error)s",
+    back="Database reachable again after %(seconds).1f s; %(count)d requests were answered 503 "
+    "meanwhile",
+)
 
 
 def _unreachable() -> bool:
@@ -83,43 +76,14 @@ def database_failed(error: BaseException) -> None:
     """Log a failure: an outage once when it begins and once a minute while it lasts; any
     other database error (a deadlock, a missing table) with its traceback, as it may be a bug."""
     if not _unreachable():
-        logger.error("Database error, answered 503: %s", _one_line(error), exc_info=error)
+        logger.error("Database error, answered 503: %s", one_line(error), exc_info=error)
         return
-    now = time.monotonic()
-    with _lock:
-        _outage.answered += 1
-        if _outage.began is None:
-            _outage.began = _outage.reminded = now
-            began = True
-        elif now - _outage.reminded >= REMIND_EVERY_SECONDS:
-            _outage.reminded = now
-            began = False
-        else:
-            return
-        seconds, answered = now - _outage.began, _outage.answered
-    if began:
-        logger.error("Database unreachable, answering 503 until it is back: %s", _one_line(error))
-    else:
-        logger.error(
-            "Database still unreachable after %.0f s (%d requests answered 503): %s",
-            seconds,
-            answered,
-            _one_line(error),
-        )
+    _outage.failed(error)
 
 
 @receiver(connection_created, dispatch_uid="notes.unavailable.database_back")
 def database_back(sender, connection, **kwargs) -> None:
-    with _lock:
-        if _outage.began is None:
-            return
-        seconds, answered = time.monotonic() - _outage.began, _outage.answered
-        _outage.began, _outage.answered = None, 0
-    logger.warning(
-        "Database reachable again after %.1f s; %d requests were answered 503 meanwhile",
-        seconds,
-        answered,
-    )
+    _outage.ended()
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:

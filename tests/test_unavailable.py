@@ -42,7 +42,7 @@ class OutageTests(TransactionTestCase):
 
     def setUp(self) -> None:
         unavailable._outage.began = None
-        unavailable._outage.answered = 0
+        unavailable._outage.count = 0
         self.client.raise_request_exception = False
 
     def test_a_page_is_the_friendly_503_in_the_sites_design(self) -> None:
