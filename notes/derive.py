@@ -99,13 +99,18 @@ def run(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool = Tr
     ids = set(notes) - _deleting
     keys = {wiki_key(name) for name in names if name}
     if keys:
-        # Their [[links]] resolve differently now: rendered again (which derives them too).
-        for note in (
-            Note.objects.filter(outgoing_links__key__in=keys)
-            .exclude(pk__in=ids | _deleting)
-            .distinct()
-        ):
-            note.rerender()
+        # Their [[links]] resolve differently now: rendered again, and derived with the rest.
+        outer, _local.pending = getattr(_local, "pending", None), _Pending()
+        try:
+            for note in (
+                Note.objects.filter(outgoing_links__key__in=keys)
+                .exclude(pk__in=ids | _deleting)
+                .distinct()
+            ):
+                note.rerender()
+            ids |= _local.pending.notes
+        finally:
+            _local.pending = outer
     if ids:
         _derive_notes(Note, sorted(ids))
     if site or ids or keys:

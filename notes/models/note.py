@@ -40,17 +40,13 @@ class NoteQuerySet(models.QuerySet):
         return self.filter(status=Note.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
     def with_tag(self, tag: Tag) -> NoteQuerySet:
-        """The notes that have this tag, tested note by note in taggit's (content type,
-        object, tag) index, so a tag's first page costs the same however many notes the
-        site has.
+        """The notes that have this tag, so that a tag's first page costs the same however
+        many notes the site has.
 
         On PostgreSQL ``filter(tags=tag)`` joins through ``object_id::bigint``, a cast no
-        index serves: it read and sorted every note of the tag for a page of 20 (17 ms for a
-        tag of 7,500 notes in 100,000). With EXISTS it walks the notes newest first and
-        stops at the page (0.9 ms, whatever the number of notes), or reads a rare tag's few
-        notes and sorts them, by its statistics. SQLite's join has no cast and already walks
-        the notes that way; EXISTS would only cost it 0.5 ms more to build (and ``pk__in``
-        would make it list all the tag's notes first: 41 ms)."""
+        index serves, and sorts every note of the tag; EXISTS walks the notes newest first
+        and stops at the page. SQLite's join has no cast and already walks them that way
+        (docs/benchmarks.md has the measurements)."""
         if connections[self.db].vendor != "postgresql":
             return self.filter(tags=tag)
         content_type = ContentType.objects.get_for_model(Note)

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from notes import derive
 from notes.importexport import import_paths
 
 
@@ -16,11 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, help="Markdown files or folders")
 
     def handle(self, *args, paths: list[Path], **options) -> None:
-        report = import_paths(paths)
+        with derive.site_once():  # each file commits alone; the site is counted once
+            report = import_paths(paths)
         if (report.created or report.updated) and connection.vendor == "postgresql":
-            # Fresh statistics for the rows just written: planned on an empty table's, the home
-            # page's query sorted every note (8 ms at 10,000) instead of walking the newest
-            # twenty (0.1 ms) until autovacuum came round, or forever where it is off.
+            # Fresh statistics for the rows just written: planned on an empty table's, list
+            # pages sort every note instead of walking the newest twenty.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         for path, message in report.notices:

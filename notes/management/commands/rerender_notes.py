@@ -4,6 +4,8 @@ from django.db import transaction
 from notes import derive
 from notes.models import Note
 
+CHUNK = 500
+
 
 class Command(BaseCommand):
     help = (
@@ -13,11 +15,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         changed = total = 0
-        with transaction.atomic(), derive.batch():
-            for note in Note.objects.iterator(chunk_size=500):
-                before = [getattr(note, name) for name in Note.RENDERED_FIELDS]
-                # rerender() keeps updated_at: a pipeline change is not an edit readers see.
-                note.rerender()
-                total += 1
-                changed += before != [getattr(note, name) for name in Note.RENDERED_FIELDS]
+        ids = list(Note.objects.order_by("pk").values_list("pk", flat=True))
+        with derive.site_once():
+            for start in range(0, len(ids), CHUNK):
+                with transaction.atomic(), derive.batch():
+                    for note in Note.objects.filter(pk__in=ids[start : start + CHUNK]):
+                        before = [getattr(note, name) for name in Note.RENDERED_FIELDS]
+                        # Keeps updated_at: a pipeline change is not an edit readers see.
+                        note.rerender()
+                        total += 1
+                        changed += before != [getattr(note, name) for name in Note.RENDERED_FIELDS]
         self.stdout.write(self.style.SUCCESS(f"Re-rendered {total} notes; {changed} changed."))
