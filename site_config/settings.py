@@ -1,6 +1,6 @@
 """Settings for research-notes, read from environment variables.
 
-Every knob is documented in README.md. Defaults are safe for development; with
+Every knob is documented in docs/operations.md. Defaults are safe for development; with
 DJANGO_DEBUG off (the default) the site refuses to start without a real secret key.
 """
 

@@ -1,6 +1,6 @@
-"""A backup is ``export_notes`` plus a copy of MEDIA_ROOT (README, "Backups"): restored into
-an empty database, every public page is the same, byte for byte, and editors find their
-drafts and scheduled notes again."""
+"""A backup is ``export_notes`` plus a copy of MEDIA_ROOT (docs/operations.md, "Backups and
+restore"): restored into an empty database, every public page is the same, byte for byte,
+and editors find their drafts and scheduled notes again."""
 
 from __future__ import annotations
 
