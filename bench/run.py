@@ -12,6 +12,12 @@ latency, bytes on the wire (gzip, as browsers ask), and a second run answering `
 (304). Queries per request are counted in-process with the cache off. `/_hello/` is a bare
 Django view returning a body of the home page's size in the same server: every page is also a
 ratio to it. Kept out of `make test`: speed goals live here.
+
+`/_hello/` runs under the project's middleware, so a ratio to it leaves out what that stack
+costs. `bare` is the same bytes (gzipped once at start) from a bare Django app in its own
+gunicorn beside the site's (bench/bare.py: 2 sync workers, no middleware, no apps, DEBUG off),
+measured the same way in each run; `*/bare` ratios count the whole stack. The goal for cached
+pages: ≥ 0.5× bare.
 """
 
 from __future__ import annotations
@@ -249,14 +255,38 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> di
 REDIS_BENCH = "redis://127.0.0.1:6379/14"
 
 
+def gunicorn(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    from gunicorn.config import KNOWN_SETTINGS
+
+    # A gunicorn that has a control socket puts it at one path per user: two servers at once
+    # would fight over it, and the benchmark never uses it.
+    known = {setting.name for setting in KNOWN_SETTINGS}
+    no_control = ["--no-control-socket"] if "control_socket_disable" in known else []
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", app, "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT), *no_control],
+        env=env,
+    )  # fmt: skip
+
+
+def wait_until_up(url: str) -> None:
+    for _ in range(100):
+        try:
+            fetch(url, {})
+            return
+        except OSError:
+            time.sleep(0.2)
+
+
 def serve_and_load(
     paths: dict[str, str], seconds: int, connections: int, *, warm: bool = False
 ) -> dict[str, dict]:
     """gunicorn with 2 sync workers and production settings; wrk on every page. Cold: no page
     cache, the site state read from the database. Warm: Redis holds the state and the pages
-    (emptied first), each page fetched once before it is measured."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    (emptied first), each page fetched once before it is measured. Beside it, the bare app
+    (bench/bare.py) in its own gunicorn, measured as ``bare``."""
+    port, bare_port = free_port(), free_port()
+    base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     # /_hello/ answers with the home page's own bytes: the same size, the same compression.
     hello_file = Path(tempfile.mkdtemp(prefix="bench-hello-")) / "home.html"
     hello_file.write_bytes(fetch_local_home())
@@ -269,41 +299,36 @@ def serve_and_load(
     else:
         env.pop("REDIS_URL", None)
         env["DJANGO_PAGE_CACHE"] = "0"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi", "--workers", "2", "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT)],
-        env=env,
-    )  # fmt: skip
+    server = gunicorn("bench.wsgi", port, env)
+    bare = gunicorn("bench.bare", bare_port, env)  # it names its own settings
     try:
-        for _ in range(100):
-            try:
-                fetch(base + "/_hello/", {})
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(base + "/_hello/")
+        wait_until_up(bare_base + "/_hello/")
         gzip = {"Accept-Encoding": "gzip"}
         results = {}
-        for name, path in {"hello": "/_hello/", **paths}.items():
-            url = base + urllib.parse.quote(path, safe="/?=&")
+        urls = {"hello": base + "/_hello/", "bare": bare_base + "/_hello/"}
+        for name, path in paths.items():
+            urls[name] = base + urllib.parse.quote(path, safe="/?=&")
+        for name, url in urls.items():
+            baseline = name in ("hello", "bare")
             status, headers, body = fetch(url, gzip)
             assert status == 200, (name, status)
             cold = wrk(url, seconds, connections, gzip)
             cold["bytes"] = len(body)
-            results[name if not warm or name == "hello" else f"{name}_cached"] = cold
+            label = name if not warm or baseline else f"{name}_cached"
+            results[label] = cold
             if "ETag" in headers:
                 again = wrk(url, seconds, connections, {**gzip, "If-None-Match": headers["ETag"]})
                 again["bytes"] = len(fetch(url, {**gzip, "If-None-Match": headers["ETag"]})[2])
-                results[f"{name}_304" if not warm or name == "hello" else f"{name}_cached_304"] = (
-                    again
-                )
-            label = f"{name}{'_cached' if warm and name != 'hello' else ''}"
+                results[f"{label}_304"] = again
             print(f"  {label:16} {cold['rps']:8.0f} req/s  p50 {cold['p50_ms']:7.1f} ms  "
                   f"p99 {cold['p99_ms']:7.1f} ms  {cold['bytes']:>7} B", flush=True)  # fmt: skip
         results["_worker_rss_mb"] = worker_rss_mb(server.pid)
         return results
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, bare):
+            process.terminate()
+            process.wait()
 
 
 def worker_rss_mb(master: int) -> float:
@@ -415,16 +440,20 @@ def run_case(database: str, notes: int, seconds: int, connections: int, pages: s
 
 
 def ratios(result: dict) -> dict[str, float | None]:
-    pages, hello = result["pages"], result["pages"]["hello"]["rps"]
+    pages = result["pages"]
 
-    def ratio(name: str) -> float | None:
-        return round(pages[name]["rps"] / hello, 3) if name in pages else None
+    def ratio(name: str, base: str = "hello") -> float | None:
+        if name not in pages or base not in pages:
+            return None
+        return round(pages[name]["rps"] / pages[base]["rps"], 3)
 
-    def warm_ratio(name: str) -> float | None:
+    def warm_ratio(name: str, base: str = "hello") -> float | None:
         warm = result.get("warm") or {}
         if name not in warm:
             return None
-        return round(warm[name]["rps"] / warm["hello"]["rps"], 3)
+        # The warm run's own baseline; the cold run's if this one has none.
+        baseline = warm.get(base) or pages.get(base)
+        return round(warm[name]["rps"] / baseline["rps"], 3) if baseline else None
 
     return {
         "home/hello": ratio("home"),
@@ -437,6 +466,13 @@ def ratios(result: dict) -> dict[str, float | None]:
         "home_304_cold/hello": ratio("home_304"),
         "detail_cached/hello": warm_ratio("detail_cached"),
         "feed_cached/hello": warm_ratio("feed_cached"),
+        # Against the bare app in its own process: what the whole stack costs. Goal: >= 0.5.
+        "home_cached/bare": warm_ratio("home_cached", "bare"),
+        "detail_cached/bare": warm_ratio("detail_cached", "bare"),
+        "feed_cached/bare": warm_ratio("feed_cached", "bare"),
+        "home_304/bare": warm_ratio("home_cached_304", "bare") or ratio("home_304", "bare"),
+        # The project's middleware around the same view, against none.
+        "hello/bare": warm_ratio("hello", "bare") or ratio("hello", "bare"),
     }
 
 
@@ -543,25 +579,28 @@ def main() -> None:
 
 
 def report(runs: dict[str, dict]) -> None:
+    def ratio(page: dict, base: dict | None) -> str:
+        return f"{page['rps'] / base['rps']:7.3f}" if base else f"{'':7}"
+
     for key, result in runs.items():
-        hello = result["pages"]["hello"]["rps"]
+        hello, bare = result["pages"]["hello"], result["pages"].get("bare")
         memory = result.get("worker_rss_mb", {})
         print(f"\n{key} (fill {result['fill_seconds']:.0f} s, largest worker after the run: "
               f"{memory.get('cold')} MB cold, {memory.get('warm')} MB warm)")  # fmt: skip
-        print(f"{'page':14} {'req/s':>8} {'/hello':>7} {'p50 ms':>8} {'p99 ms':>8} "
+        print(f"{'page':14} {'req/s':>8} {'/hello':>7} {'/bare':>7} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'bytes':>8} {'queries':>7}")  # fmt: skip
         for name, page in result["pages"].items():
             base = name.removesuffix("_304")
             queries = result["queries"].get(base, "") if name == base else ""
             timing = f"{page['p50_ms']:8.1f} {page['p99_ms']:8.1f}"
-            print(f"{name:14} {page['rps']:8.0f} {page['rps'] / hello:7.3f} {timing} "
-                  f"{page['bytes']:8} {queries:>7}")  # fmt: skip
+            print(f"{name:14} {page['rps']:8.0f} {ratio(page, hello)} {ratio(page, bare)} "
+                  f"{timing} {page['bytes']:8} {queries:>7}")  # fmt: skip
         warm = result.get("warm") or {}
         for name, page in warm.items():
-            ratio = page["rps"] / warm["hello"]["rps"]
             timing = f"{page['p50_ms']:8.1f} {page['p99_ms']:8.1f}"
-            label = "hello (warm)" if name == "hello" else name
-            print(f"{label:14} {page['rps']:8.0f} {ratio:7.3f} {timing} {page['bytes']:8}")
+            label = f"{name} (warm)" if name in ("hello", "bare") else name
+            print(f"{label:14} {page['rps']:8.0f} {ratio(page, warm['hello'])} "
+                  f"{ratio(page, warm.get('bare', bare))} {timing} {page['bytes']:8}")  # fmt: skip
     scales = sorted({int(key.split("/")[1]) for key in runs})
     if len(scales) > 1:
         print("\np50 growth from the smallest to the largest scale:")
