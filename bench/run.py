@@ -68,9 +68,6 @@ def fill(count: int) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
-    from notes.feedxml import content_segment, feed_content, render_items
-    from notes.fragments import render_cards
-    from notes.math.markup import inline_styles
     from notes.models import Category, Note, Series
     from notes.plaintext import make_excerpt
     from notes.rendering import render_markdown
@@ -89,8 +86,6 @@ def fill(count: int) -> None:
     # Rendered once and reused: the benchmark measures pages, not the save-time pipeline.
     html = render_markdown(body).html
     excerpt = make_excerpt(html)
-    feed_html = feed_content(inline_styles(html))
-    feed_gzip = content_segment(feed_html)  # as Note.refresh_derived stores it
     now = timezone.now()
     rng = random.Random(7)
     notes = [
@@ -100,8 +95,6 @@ def fill(count: int) -> None:
             category=categories[i % len(categories)],
             body=body,
             body_html=html,
-            feed_html=feed_html,
-            feed_gzip=feed_gzip,
             excerpt=excerpt,
             status=Note.Status.DRAFT if i % 50 == 0 else Note.Status.PUBLISHED,
             published_at=now - timezone.timedelta(minutes=i),
@@ -120,17 +113,8 @@ def fill(count: int) -> None:
         note.tag_data = [[tag.name, tag.slug] for tag in chosen]
         items += [TaggedItem(tag=tag, content_type=note_type, object_id=note.pk) for tag in chosen]
     TaggedItem.objects.bulk_create(items, batch_size=2000)
-    # What a save stores besides the body (Note.refresh_derived): each note's cards and feed
-    # items in both languages and its tags as shown.
-    for note in created:
-        note.cards = render_cards(note, category=note.category, tags=note.tag_data, papers=[])
-        note.feed_items = render_items(
-            note,
-            category_name=note.category.name,
-            tag_names=[name for name, _slug in note.tag_data],
-            author="",
-        )
-    Note.objects.bulk_update(created, ["cards", "feed_items", "tag_data"], batch_size=1000)
+    # What the derive step writes of other objects (notes.derive): the tags as cards show them.
+    Note.objects.bulk_update(created, ["tag_data"], batch_size=1000)
     index(created)
     # Bulk inserts send no signals: the site's version is raised here, as a save would, so
     # counts and cached pages are made for the filled database.
@@ -141,7 +125,7 @@ def fill(count: int) -> None:
 
 def index(notes) -> None:
     """Search documents for bulk-created notes (bulk_create skips save()): the same fields
-    update_search_document() writes, in batches."""
+    notes.derive writes, in batches."""
     from notes.models import SearchDocument
     from notes.plaintext import plain_text
     from notes.search.index import document_fields, latex_sources
@@ -173,13 +157,12 @@ def page_paths(count: int) -> dict[str, str]:
 
     public = Note.objects.published()
     middle = public.order_by("-published_at")[count // 2]
-    # Its related-note candidates and its page's own parts, as its last save would have stored
-    # them (for the measured note only: rendering every note's page would slow the fill).
+    # Its related-note candidates, as the derive step writes them (for the measured note
+    # only: deriving every note would slow the fill).
     tag_ids = list(middle.tags.values_list("pk", flat=True))
     Note.objects.filter(pk=middle.pk).update(
         related_data=related.tag_candidates(middle.pk, tag_ids)
     )
-    middle.refresh_page()
     last_page = (public.count() + 19) // 20
     year = middle.published_at.year
     series = Series.objects.first()
