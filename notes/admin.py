@@ -26,8 +26,8 @@ from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
 from notes import figures, locking, revisions
+from notes.forms import PaperForm
 from notes.models import Category, Figure, Note, Paper, Series, TagAlias, derived_once
-from notes.papers import normalize_arxiv, normalize_doi
 from notes.rendering import render_markdown
 
 
@@ -130,37 +130,9 @@ class NoteAdminForm(forms.ModelForm):
         }
 
 
-class PaperForm(forms.ModelForm):
-    url = forms.URLField(
-        label=_("Paper URL"), max_length=500, required=False, assume_scheme="https"
-    )
-    code_url = forms.URLField(
-        label=_("Code URL"), max_length=500, required=False, assume_scheme="https"
-    )
-
-    class Meta:
-        model = Paper
-        fields = ("title", "authors", "venue", "year", "url", "arxiv", "doi", "code_url")
-        widgets = {"authors": forms.Textarea(attrs={"rows": 3, "cols": 30})}
-
-    def clean_arxiv(self) -> str:
-        value = self.cleaned_data["arxiv"].strip()
-        if value and not normalize_arxiv(value):
-            raise forms.ValidationError(
-                _("Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL.")
-            )
-        return normalize_arxiv(value)
-
-    def clean_doi(self) -> str:
-        value = self.cleaned_data["doi"].strip()
-        if value and not normalize_doi(value):
-            raise forms.ValidationError(
-                _("Not a DOI: it starts with 10. (e.g. 10.1038/nature14236).")
-            )
-        return normalize_doi(value)
-
-
 class PaperInline(admin.StackedInline):
+    """The note's papers, by the rules the importer also applies (notes.forms.PaperForm)."""
+
     model = Paper
     form = PaperForm
     extra = 0

@@ -22,13 +22,14 @@ import reversion
 import yaml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_unicode_slug
+from django.core.validators import validate_unicode_slug
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
+from notes.forms import PaperForm
 from notes.markdown_ext import wiki_key
 from notes.models import (
     Category,
@@ -42,7 +43,7 @@ from notes.models import (
     make_slug,
     rerender_linking_notes,
 )
-from notes.papers import arxiv_from_url, normalize_arxiv, normalize_doi, split_authors
+from notes.papers import split_authors
 from notes.revisions import add_note_to_revision
 
 KNOWN_KEYS = (
@@ -193,11 +194,9 @@ class NoteFile:
     old_titles: list[str] = field(default_factory=list)
 
 
-_url_validator = URLValidator(schemes=["http", "https"])
-
-
 def to_paper(entry: Any, where: str) -> dict[str, Any]:
-    """One paper record, checked field by field; unknown keys are an error, never dropped."""
+    """One paper record, checked by the admin's own paper form (notes.forms.PaperForm), so a
+    file and the admin accept the same papers; unknown keys are an error, never dropped."""
     if not isinstance(entry, dict):
         raise NoteFileError(f"{where} must be a mapping with title, authors, venue, ...")
     unknown = sorted(set(map(str, entry)) - set(PAPER_KEYS))
@@ -205,47 +204,43 @@ def to_paper(entry: Any, where: str) -> dict[str, Any]:
         raise NoteFileError(
             f"{where} has unknown keys {', '.join(unknown)} (known: {', '.join(PAPER_KEYS)})"
         )
-    title = str(entry.get("title") or "").strip()
-    if not title:
-        raise NoteFileError(f"{where} has no 'title'")
-    record: dict[str, Any] = {"title": title}
     authors = entry.get("authors") or []
     if not isinstance(authors, list | str):
         raise NoteFileError(f"{where}: 'authors' must be a list of names")
-    record["authors"] = "\n".join(split_authors(authors))
-    record["venue"] = str(entry.get("venue") or "").strip()
     year = entry.get("year")
-    if year in (None, ""):
-        record["year"] = None
-    elif isinstance(year, int) and 1000 <= year <= 9999:
-        record["year"] = year
-    else:
+    if year not in (None, "") and (isinstance(year, bool) or not isinstance(year, int)):
         raise NoteFileError(f"{where}: 'year' must be a four-digit year, not {year!r}")
-    for key in ("url", "code"):
-        value = str(entry.get(key) or "").strip()
-        if value:
-            try:
-                _url_validator(value)
-            except ValidationError as exc:
-                raise NoteFileError(f"{where}: '{key}' is not an http(s) URL: {value!r}") from exc
-        record[PAPER_KEYS[key]] = value
-    arxiv = str(entry.get("arxiv") or "").strip()
-    if arxiv and not normalize_arxiv(arxiv):
+    data = {name: str(entry.get(key) or "") for key, name in PAPER_KEYS.items()}
+    data.update(authors="\n".join(split_authors(authors)), year="" if year is None else year)
+    form = PaperForm(data)
+    if not form.is_valid():
+        raise NoteFileError(paper_error(form, entry, where))
+    return {name: form.cleaned_data[name] for name in PAPER_KEYS.values()}
+
+
+def paper_error(form: PaperForm, entry: dict, where: str) -> str:
+    """The first field the form refused, in the importer's words (they name the file's keys)."""
+    keys = {name: key for key, name in PAPER_KEYS.items()}
+    errors = form.errors.as_data()
+    name = next(name for name in (*PAPER_KEYS.values(), *errors) if name in errors)
+    key, value = keys.get(name, name), entry.get(keys.get(name, name))
+    code = errors[name][0].code
+    if code == "required":
+        return f"{where} has no '{key}'"
+    if code == "max_length":
+        limit = form.fields[name].max_length
+        return f"{where}: '{name}' is longer than {limit} characters"
+    if name == "year":
+        return f"{where}: 'year' must be a four-digit year, not {value!r}"
+    if name in ("url", "code_url"):
+        return f"{where}: '{key}' is not an http(s) URL: {str(value).strip()!r}"
+    if name == "arxiv":
         # Unquoted, YAML reads 2106.09680 as the number 2106.0968: say how to fix the file.
-        hint = " (quote it: YAML read it as a number)" if isinstance(entry["arxiv"], float) else ""
-        raise NoteFileError(f"{where}: 'arxiv' is not an arXiv id: {arxiv!r}{hint}")
-    # bulk_create skips Paper.save(), which takes the id from an arxiv.org URL: do it here, so
-    # an imported paper links to other notes on it like one saved in the admin.
-    record["arxiv"] = normalize_arxiv(arxiv) or arxiv_from_url(record["url"])
-    doi = str(entry.get("doi") or "").strip()
-    if doi and not normalize_doi(doi):
-        raise NoteFileError(f"{where}: 'doi' is not a DOI (10.xxxx/...): {doi!r}")
-    record["doi"] = normalize_doi(doi)
-    for name, value in record.items():
-        field = Paper._meta.get_field(name)
-        if isinstance(value, str) and field.max_length and len(value) > field.max_length:
-            raise NoteFileError(f"{where}: '{name}' is longer than {field.max_length} characters")
-    return record
+        hint = " (quote it: YAML read it as a number)" if isinstance(value, float) else ""
+        return f"{where}: 'arxiv' is not an arXiv id: {str(value).strip()!r}{hint}"
+    if name == "doi":
+        return f"{where}: 'doi' is not a DOI (10.xxxx/...): {str(value).strip()!r}"
+    return f"{where}: '{key}': {errors[name][0].messages[0]}"
 
 
 def to_papers(meta: dict) -> list[dict[str, Any]]:

@@ -1,10 +1,16 @@
-"""Paper identifiers and citations: pure functions, no database."""
+"""Paper identifiers and citations: the one rule for arXiv ids, DOIs and paper addresses
+(normalizers and Django validators, used by the model, the paper form and the importer),
+and BibTeX; no database."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
 
 # New-style ids (2106.09685, 1706.03762v7) and old-style ones (hep-th/9901001, math.GT/0309136).
 # New-style numbers have 4 digits up to 1412 and 5 from 1501 on: holding the count to the date
@@ -46,6 +52,29 @@ def normalize_doi(value: str) -> str:
     text = (value or "").strip()
     text = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.IGNORECASE)
     return text.lower() if text.startswith("10.") else ""
+
+
+def validate_arxiv(value: str) -> None:
+    """Accept any spelling ``normalize_arxiv`` reads (the stored id is the normalized one);
+    empty is allowed, the field being optional."""
+    if (value or "").strip() and not normalize_arxiv(value):
+        raise ValidationError(
+            _("Not an arXiv id: use e.g. 2106.09685, arXiv:2106.09685v2 or an arxiv.org URL."),
+            code="arxiv",
+        )
+
+
+def validate_doi(value: str) -> None:
+    """Accept any spelling ``normalize_doi`` reads; empty is allowed."""
+    if (value or "").strip() and not normalize_doi(value):
+        raise ValidationError(
+            _("Not a DOI: it starts with 10. (e.g. 10.1038/nature14236)."), code="doi"
+        )
+
+
+# A paper's or its code's address: pages link to it, so only the web's two schemes (Django's
+# own URLValidator also takes ftp).
+validate_web_url = URLValidator(schemes=["http", "https"])
 
 
 def split_authors(value: str | Iterable[str]) -> list[str]:

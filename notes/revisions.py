@@ -1,7 +1,8 @@
 """Revision history for notes, kept by django-reversion.
 
-Every save through the admin, the bulk actions and the importer stores a revision: the note's
-fields, its papers and figures, and its tags (taggit's TaggedItem rows, followed through
+Every save through the admin, the bulk actions and the importer stores a revision: what the
+editor wrote of the note (``NOTE_FIELDS``; its rendering and derived data are made again on
+restore), its papers and figures, and its tags (taggit's TaggedItem rows, followed through
 ``Note.tagged_items``). This module registers those models (imported by notes/admin.py and
 notes/importexport.py, before the admin would register them on its own), reads revisions back
 for the history and compare pages, and restores a revision in one step.
@@ -28,15 +29,22 @@ from taggit.models import Tag, TaggedItem
 
 from notes.models import Category, Figure, Note, Paper, rerender_linking_notes
 
+# What a revision keeps of a note: what editors (and the importer) write. Everything else is
+# derived from it on save (Note.save, notes.derive), so a restore derives it again rather than
+# bringing back a rendering of another day. The two dates are kept because reversion's revert
+# writes the row as stored, and they have no default; a recovered note keeps its creation date.
+NOTE_FIELDS = (
+    "title", "short_title", "slug", "category", "series", "series_position", "author",
+    "summary", "body", "language", "status", "published_at", "extra_front_matter",
+    "created_at", "updated_at",
+)  # fmt: skip
+
 # The note with everything an editor changes alongside it. TaggableManager is not serialized
 # by Django, so tags travel as TaggedItem rows; their tag is stored by name (a natural key),
 # which survives a tag being deleted and made again. Tags themselves are not followed: a
 # restore with delete=True would otherwise delete tags added since, from every note.
 if not reversion.is_registered(Note):
-    # The compressed feed segment is derived on save (and binary): not the editor's text.
-    reversion.register(
-        Note, exclude=("tags", "feed_gzip"), follow=("papers", "figures", "tagged_items")
-    )
+    reversion.register(Note, fields=NOTE_FIELDS, follow=("papers", "figures", "tagged_items"))
     reversion.register(Paper)
     reversion.register(Figure)
     reversion.register(TaggedItem, use_natural_foreign_keys=True)
@@ -256,8 +264,9 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
     ``publication`` asks for the version's too: restoring an old draft must not unpublish a
     live note by surprise.
 
-    The restore is itself a new revision, so it can be undone the same way. Rendered HTML,
-    excerpt and links are made again from the restored body.
+    The restore is itself a new revision, so it can be undone the same way. Revisions hold
+    only what editors write: rendered HTML, excerpt, links and what cards show are made again
+    from the restored body.
     """
     note_pk = int(version.object_id)
     current = Note.objects.filter(pk=note_pk).first()
@@ -274,6 +283,8 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
                 note.author = None
             if current is not None and not publication:
                 note.status, note.published_at = current.status, current.published_at
+            # The revision holds what the editor wrote: saving renders the body and derives
+            # the rest again (Note.save, notes.derive).
             note.save()
             add_note_to_revision(note)
             reversion.set_user(user)

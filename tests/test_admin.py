@@ -185,12 +185,12 @@ class NoteEditingTests(AdminTestCase):
         """Once with the note, once more when its tags are in: not again for each tag."""
         from unittest import mock
 
-        from notes import fragments
+        from notes import derive
 
-        with mock.patch.object(fragments, "render_cards", wraps=fragments.render_cards) as cards:
+        with mock.patch.object(derive, "_derive_notes", wraps=derive._derive_notes) as step:
             self.add_note(tags="微调, PEFT, 量化, 低秩")
-        self.assertEqual(cards.call_count, 2)
-        self.assertIn("#量化", Note.objects.get().card)
+        self.assertEqual(step.call_count, 2)
+        self.assertIn(["量化", "量化"], Note.objects.get().tag_data)
 
     def test_add_form_gives_a_chinese_slug_from_the_title(self) -> None:
         self.add_note()
@@ -384,7 +384,9 @@ class BodyLimitTests(AdminTestCase):
 
     def test_a_body_within_the_limits_is_rendered_once_per_save(self) -> None:
         """The form's check renders the body; the save uses that rendering."""
-        with mock.patch("notes.models.render_markdown", wraps=render_markdown) as rendering:
+        with mock.patch(
+            "notes.models.rendered.render_markdown", wraps=render_markdown
+        ) as rendering:
             response = self.add_note("## 方法\n\n正文 $x^2$。")
         self.assertRedirects(response, CHANGELIST)
         self.assertEqual(rendering.call_count, 1)

@@ -530,16 +530,19 @@ class LoadDemoTests(TestCase):
 
 @pytest.mark.django_db
 def test_an_imported_notes_derived_data_is_written_once(tmp_path: Path) -> None:
-    """Saved, tagged twice and given papers: one render of its cards, page and feed items,
-    not one per change (an import of 10,000 notes pays for each)."""
+    """Saved, tagged twice and given papers: one derive step (notes.derive) for the note, not
+    one per change (an import of 10,000 notes pays for each)."""
     from unittest import mock
 
-    from notes import fragments
+    from notes import derive
 
-    text = note_file(tags="[PEFT, 微调]", arxiv="2106.09685")
-    with mock.patch.object(fragments, "render_cards", wraps=fragments.render_cards) as cards:
+    text = note_file(tags="[PEFT, 微调]", paper="{title: LoRA, arxiv: '2106.09685'}")
+    with mock.patch.object(derive, "_derive_notes", wraps=derive._derive_notes) as step:
         import_paths([write(tmp_path, "n.md", text)])
-    assert cards.call_count == 1
+    assert step.call_count == 1
+    note = Note.objects.get()
+    assert [name for name, _slug in note.tag_data] == ["PEFT", "微调"]
+    assert [paper["arxiv"] for paper in note.paper_data] == ["2106.09685"]
 
 
 @pytest.mark.django_db

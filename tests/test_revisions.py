@@ -7,6 +7,7 @@ value read from the HTML, a few values changed, and the form posted back.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from html import unescape
@@ -22,6 +23,7 @@ from taggit.models import Tag
 
 from notes.importexport import import_paths
 from notes.models import Note
+from notes.revisions import NOTE_FIELDS
 from tests.factories import make_category, make_note
 
 CHANGELIST = reverse("admin:notes_note_changelist")
@@ -395,6 +397,65 @@ class RestoreTests(RevisionTestCase):
         self.assertEqual(response.status_code, 405)
         self.assertEqual(self.state(note), before)
         self.assertEqual(len(self.versions(note)), 2)
+
+
+class WhatARevisionHoldsTests(RevisionTestCase):
+    """A revision keeps what the editor wrote; everything derived from it is made again."""
+
+    DERIVED = (*Note.RENDERED_FIELDS, "tag_data", "paper_data", "related_data")
+
+    def serialized_fields(self, version: Version) -> dict:
+        return json.loads(version.serialized_data)[0]["fields"]
+
+    def rendering(self, note: Note) -> dict:
+        note.refresh_from_db()
+        return {name: getattr(note, name) for name in Note.RENDERED_FIELDS}
+
+    def test_a_revision_holds_the_body_but_not_its_rendering(self) -> None:
+        note = self.add_note(body="## Heading\n\nText with $x^2$ math.", summary="")
+        [version] = self.versions(note)
+        fields = self.serialized_fields(version)
+        self.assertEqual(fields["body"], "## Heading\n\nText with $x^2$ math.")
+        self.assertEqual(set(fields), set(NOTE_FIELDS))
+        self.assertFalse(set(self.DERIVED) & set(fields))
+        # MathML is the rendering's, made again on restore: never stored in a revision.
+        self.assertIn("<math", note.body_html)
+        self.assertNotIn("<math", version.serialized_data)
+
+    def test_restoring_gives_the_old_body_its_rendering_again(self) -> None:
+        note = self.add_note(body="## Old heading\n\nOld text with $x^2$.")
+        old_rendering = self.rendering(note)
+        self.edit_note(note, body="New text, no math and no heading.")
+        self.assertFalse(self.rendering(note)["has_math"])
+        self.restore(note, self.versions(note)[0])
+        self.assertEqual(self.rendering(note), old_rendering)
+        self.assertIn("Old heading</h2>", note.body_html)
+        self.assertIn("Old text", note.excerpt)
+
+    def test_reverting_through_the_revision_form_renders_the_old_body(self) -> None:
+        """Reversion's own revert form (the history's version links) derives the rest too."""
+        note = self.add_note(body="## Form heading\n\nForm text.")
+        old_rendering = self.rendering(note)
+        self.edit_note(note, body="Replaced.")
+        url = reverse("admin:notes_note_revision", args=[note.pk, self.versions(note)[0].pk])
+        self.assertEqual(self.submit(url, {}).status_code, 302)
+        self.assertEqual(self.rendering(note), old_rendering)
+        self.assertEqual(note.body, "## Form heading\n\nForm text.")
+
+    def test_restoring_away_a_shared_tag_takes_the_note_off_the_other_notes_related_list(
+        self,
+    ) -> None:
+        other = make_note("Other note on PEFT", category=self.category, tags=["PEFT"])
+        note = self.add_note(tags="adapters", status="published")
+        self.edit_note(note, tags="PEFT")
+        self.assertEqual([pk for pk, _score in note.related_data], [other.pk])
+        # Sharing a tag, each lists the other: set by hand, as notes.related means to keep it.
+        Note.objects.filter(pk=other.pk).update(related_data=[[note.pk, 0.63]])
+        self.restore(note, self.versions(note)[0])
+        other.refresh_from_db()
+        self.assertNotIn(note.pk, [pk for pk, _score in other.related_data])
+        note.refresh_from_db()
+        self.assertEqual(note.tag_data, [["adapters", "adapters"]])
 
 
 class RecoverTests(RevisionTestCase):
