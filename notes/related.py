@@ -90,8 +90,8 @@ def update_reverse(pk: int, previous: list[list], current: list[list]) -> None:
     changed = []
     for other in Note.objects.filter(pk__in=touched).only("related_data"):
         entries = [entry for entry in other.related_data if entry[0] != pk]
-        if pk in scores:
-            entries.append([pk, scores[pk]])
+        if other.pk in scores:
+            entries.append([pk, scores[other.pk]])
         entries.sort(key=lambda entry: (-entry[1], -entry[0]))
         entries = entries[:CANDIDATES]
         if entries != other.related_data:

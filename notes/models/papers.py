@@ -13,6 +13,9 @@ from notes.papers import (
     normalize_doi,
     split_authors,
     to_bibtex,
+    validate_arxiv,
+    validate_doi,
+    validate_web_url,
     web_url,
 )
 
@@ -28,16 +31,21 @@ class Paper(models.Model):
         _("venue"), max_length=200, blank=True, help_text=_("e.g. NeurIPS, ICLR, Nature.")
     )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    url = models.URLField(_("paper URL"), max_length=500, blank=True)
-    doi = models.CharField("DOI", max_length=200, blank=True, db_index=True)
+    url = models.URLField(_("paper URL"), max_length=500, blank=True, validators=[validate_web_url])
+    doi = models.CharField(
+        "DOI", max_length=200, blank=True, db_index=True, validators=[validate_doi]
+    )
     arxiv = models.CharField(
         _("arXiv id"),
         max_length=50,
         blank=True,
         db_index=True,
+        validators=[validate_arxiv],
         help_text=_("2106.09685, arXiv:2106.09685v2 or an arxiv.org URL; stored as the bare id."),
     )
-    code_url = models.URLField(_("code URL"), max_length=500, blank=True)
+    code_url = models.URLField(
+        _("code URL"), max_length=500, blank=True, validators=[validate_web_url]
+    )
 
     class Meta:
         ordering = ["position", "id"]
