@@ -69,8 +69,8 @@ def fill(count: int) -> None:
     from taggit.models import Tag, TaggedItem
 
     from notes.models import Category, Note, Series
-    from notes.plaintext import make_excerpt
     from notes.rendering import render_markdown
+    from notes.rendering.plaintext import make_excerpt
 
     categories = [
         Category.objects.get_or_create(name=name)[0]
@@ -127,7 +127,7 @@ def index(notes) -> None:
     """Search documents for bulk-created notes (bulk_create skips save()): the same fields
     notes.derive writes, in batches."""
     from notes.models import SearchDocument
-    from notes.plaintext import plain_text
+    from notes.rendering.plaintext import plain_text
     from notes.search.index import document_fields, latex_sources
 
     cache: dict[str, tuple[str, list[str]]] = {}

@@ -63,8 +63,8 @@ def fill(count: int) -> float:
     from taggit.models import Tag, TaggedItem
 
     from notes.models import Category, Note, Paper, SearchDocument
-    from notes.plaintext import make_excerpt, plain_text
     from notes.rendering import render_markdown
+    from notes.rendering.plaintext import make_excerpt, plain_text
     from notes.search.index import document_fields, latex_sources
 
     rng = random.Random(11)

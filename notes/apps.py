@@ -7,7 +7,9 @@ class NotesConfig(AppConfig):
     verbose_name = "Research notes"
 
     def ready(self) -> None:
-        from notes import checks  # noqa: F401 (registers the system checks)
-        from notes import derive
+        from notes import (
+            checks,  # noqa: F401 (registers the system checks)
+            derive,
+        )
 
         derive.connect()

@@ -93,7 +93,7 @@ def run(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool = Tr
     """The one derive step: linking notes re-rendered, then each note's derived data, then
     the site state."""
     from notes import state
-    from notes.markdown_ext import wiki_key
+    from notes.rendering.markdown_ext import wiki_key
 
     Note = _model("Note")
     ids = set(notes) - _deleting

@@ -30,7 +30,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
 from notes.forms import PaperForm
-from notes.markdown_ext import wiki_key
 from notes.models import (
     Category,
     Figure,
@@ -44,6 +43,7 @@ from notes.models import (
     rerender_linking_notes,
 )
 from notes.papers import split_authors
+from notes.rendering.markdown_ext import wiki_key
 from notes.revisions import add_note_to_revision
 
 KNOWN_KEYS = (

@@ -31,10 +31,10 @@ from selectolax.lexbor import LexborHTMLParser
 from taggit.models import Tag, TaggedItem
 
 from notes.admin import FigureInline, NoteAdminForm, PaperForm
-from notes.math.markup import STYLE_CLASSES
 from notes.models import Category, Figure, Note, Paper, Series, TagAlias, unique_slug
 from notes.papers import normalize_arxiv
 from notes.rendering import normalize_source
+from notes.rendering.math.markup import STYLE_CLASSES
 from tests.factories import settle
 from tests.hostile_corpus import MARKER, PAYLOADS
 
@@ -59,7 +59,7 @@ URL_ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 _STRIPPED = re.compile(r"[\x00-\x20\x7f]+")
-# The inline styles feeds carry for math (notes.math.markup.inline_styles), declaration by
+# The inline styles feeds carry for math (notes.rendering.math.markup.inline_styles), declaration by
 # declaration; pages carry none at all (strict CSP).
 FEED_STYLES = frozenset(STYLE_CLASSES) | {
     "text-align:right",

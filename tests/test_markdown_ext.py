@@ -12,9 +12,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from notes.markdown_ext import LinkTarget, RenderContext, find_wiki_keys, wiki_key
-from notes.plaintext import make_excerpt
 from notes.rendering import RenderResult, render_markdown
+from notes.rendering.markdown_ext import LinkTarget, RenderContext, find_wiki_keys, wiki_key
+from notes.rendering.plaintext import make_excerpt
 
 # --- Helpers --------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Tests for notes.math: the LaTeX that notes on ML papers must typeset, the broken input that
-must be refused with a message, and the allowlist every formula's markup keeps to.
+"""Tests for notes.rendering.math: the LaTeX that notes on ML papers must typeset, the broken
+input that must be refused with a message, and the allowlist every formula's markup keeps to.
 
 How the formulas *look* is measured in a real browser in tests/test_math_layout.py.
 """
@@ -11,14 +11,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from notes.math import (
+from notes.rendering.math import (
     MATH_CLASSES,
     MATHML_TAGS,
     MathError,
     allowed_math_attribute,
     latex_to_mathml,
 )
-from notes.math.markup import MARKER_CLASSES, STYLE_CLASSES
+from notes.rendering.math.markup import MARKER_CLASSES, STYLE_CLASSES
 
 VALID_CORPUS = [
     r"\frac{a}{b}",
@@ -358,7 +358,7 @@ def test_sanitizer_refuses_unknown_classes_and_colors() -> None:
 
 def test_feed_markup_carries_the_math_styles_inline() -> None:
     """Feed readers have no math.css: array rules and boxes travel as inline styles there."""
-    from notes.math.markup import inline_styles
+    from notes.rendering.math.markup import inline_styles
 
     out = inline_styles(
         latex_to_mathml(r"\begin{array}{c|c} a & b \end{array} \boxed{x}", display=True)
@@ -374,7 +374,11 @@ def test_a_process_that_typeset_math_exits_cleanly() -> None:
     import sys
 
     result = subprocess.run(
-        [sys.executable, "-c", "import notes.math as m; m.latex_to_mathml('x^2', display=True)"],
+        [
+            sys.executable,
+            "-c",
+            "import notes.rendering.math as m; m.latex_to_mathml('x^2', display=True)",
+        ],
         capture_output=True,
         timeout=60,
     )
@@ -386,11 +390,13 @@ def test_a_formula_typeset_before_is_not_typeset_again() -> None:
     for each, and the second note gets the same MathML."""
     from unittest import mock
 
-    from notes import math as notes_math
+    from notes.rendering import math as notes_math
 
     tex = r"\sum_{i=1}^{n} w_i x_i + b_{\text{memo}}"
     notes_math._typeset.pop((tex, False, tex), None)
-    with mock.patch("notes.math.render_to_string", wraps=notes_math.render_to_string) as typeset:
+    with mock.patch(
+        "notes.rendering.math.render_to_string", wraps=notes_math.render_to_string
+    ) as typeset:
         first = notes_math.latex_to_mathml(tex, display=False)
         second = notes_math.latex_to_mathml(tex, display=False)
     assert typeset.call_count == 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from notes.math.numbering import anchor_id, plan_equations, split_rows
 from notes.rendering import render_markdown
+from notes.rendering.math.numbering import anchor_id, plan_equations, split_rows
 
 
 def _html(source: str) -> BeautifulSoup:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from notes.markdown_ext import LinkTarget, RenderContext
-from notes.plaintext import detect_language, make_excerpt
 from notes.rendering import render_markdown
+from notes.rendering.markdown_ext import LinkTarget, RenderContext
+from notes.rendering.plaintext import detect_language, make_excerpt
 
 
 def excerpt(source: str, language: str = "zh-Hans", context: RenderContext | None = None) -> str:

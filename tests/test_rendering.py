@@ -13,9 +13,9 @@ from itertools import pairwise
 
 import pytest
 
-from notes.markdown_ext import RenderContext, RenderLimits
-from notes.plaintext import make_excerpt, truncate_text
 from notes.rendering import Limit, RenderResult, render_markdown
+from notes.rendering.markdown_ext import RenderContext, RenderLimits
+from notes.rendering.plaintext import make_excerpt, truncate_text
 
 
 def html_of(source: str) -> str:

@@ -9,7 +9,7 @@ def fill_stored_parts(apps, schema_editor):
     """What pages now read from the note instead of querying: its tags and papers as shown and
     its feed HTML. Cards are rendered the first time a page shows them (notes.fragments);
     related-note candidates by `manage.py rerender_notes`."""
-    from notes.math.markup import inline_styles
+    from notes.rendering.math.markup import inline_styles
 
     Note = apps.get_model("notes", "Note")
     Paper = apps.get_model("notes", "Paper")

@@ -10,9 +10,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from notes.markdown_ext import LinkTarget, RenderContext, RenderLimits, find_wiki_targets, wiki_key
 from notes.models.papers import Figure
 from notes.rendering import RenderResult
+from notes.rendering.markdown_ext import (
+    LinkTarget,
+    RenderContext,
+    RenderLimits,
+    find_wiki_targets,
+    wiki_key,
+)
 
 if TYPE_CHECKING:
     from notes.models.note import Note

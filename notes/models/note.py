@@ -17,7 +17,6 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from notes import derive
-from notes.markdown_ext import wiki_key
 from notes.models import links
 from notes.models.papers import Paper
 from notes.models.rendered import Language, RenderedBody
@@ -25,6 +24,7 @@ from notes.models.taxonomy import Category, Series, unique_slug
 from notes.rendering import (
     normalize_source,
 )
+from notes.rendering.markdown_ext import wiki_key
 
 # A title's head ends at a full-width colon or a colon followed by a space ("BERT: Pre-…").
 _TITLE_HEAD = re.compile(r"：|:\s")

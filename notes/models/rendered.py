@@ -8,9 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from notes.markdown_ext import RenderContext, RenderLimits
 from notes.models import links
-from notes.plaintext import make_excerpt, truncate_text
 from notes.rendering import (
     Limit,
     LimitProblem,
@@ -19,6 +17,8 @@ from notes.rendering import (
     normalize_source,
     render_markdown,
 )
+from notes.rendering.markdown_ext import RenderContext, RenderLimits
+from notes.rendering.plaintext import make_excerpt, truncate_text
 
 
 def limit_message(problem: LimitProblem) -> str:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from taggit.models import Tag
 
-from notes.plaintext import plain_text
+from notes.rendering.plaintext import plain_text
 from notes.search.index import document_fields, latex_sources
 
 if TYPE_CHECKING:

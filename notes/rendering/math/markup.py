@@ -133,7 +133,7 @@ STYLE_CLASSES: dict[str, str] = {
     "bottom:0": "ms-bottom-0",
     "display:flex": "ms-flex",
     "justify-content:center": "ms-justify-center",
-    # Not a declaration: the class notes.math puts on the rows of a line-broken formula.
+    # Not a declaration: the class notes.rendering.math puts on the rows of a line-broken formula.
     "-": "ms-wrap",
     "transform:scaleX(-1)": "ms-flip",
     "height:1em": "ms-h-1em",

@@ -53,7 +53,7 @@ def render_to_string(
     """
     options = {
         "displayMode": display,
-        "annotate": False,  # the annotation is added by notes.math, after line breaking
+        "annotate": False,  # the annotation is added by notes.rendering.math, after line breaking
         "throwOnError": True,
         "trust": False,
         "strict": False,

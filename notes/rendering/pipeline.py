@@ -25,7 +25,7 @@ from bleach.linkifier import LinkifyFilter
 from markdown.extensions.toc import slugify_unicode
 from pygments.formatters import HtmlFormatter
 
-from notes.markdown_ext import (
+from notes.rendering.markdown_ext import (
     Deadline,
     FigureExtension,
     MathExtension,
@@ -35,8 +35,8 @@ from notes.markdown_ext import (
     RenderTimeout,
     WikiLinkExtension,
 )
-from notes.math import MATHML_TAGS, allowed_math_attribute
-from notes.plaintext import (
+from notes.rendering.math import MATHML_TAGS, allowed_math_attribute
+from notes.rendering.plaintext import (
     detect_language,
     plain_text,
     reading_minutes,
@@ -83,7 +83,8 @@ ALLOWED_TAGS = ALLOWED_TAGS | MATHML_TAGS
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     """The sanitizer's attribute rule: the lists above for HTML; for MathML, exactly what
-    notes.math emits, values checked (classes styled by math.css, colours, no href or style).
+    notes.rendering.math emits, values checked (classes styled by math.css, colours, no href
+    or style).
     Equation anchors (ids "eq-…") and the focusable display-math box are allowed by value."""
     if tag in MATHML_TAGS:
         return allowed_math_attribute(tag, name, value)

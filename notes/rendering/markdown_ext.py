@@ -20,10 +20,10 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
-from notes.math import EquationPlan, MathError, latex_to_mathml, plan_equations
-from notes.math.engine import TIMEOUT_MS
-from notes.math.numbering import REF_PATTERN, anchor_id
-from notes.plaintext import plain_text
+from notes.rendering.math import EquationPlan, MathError, latex_to_mathml, plan_equations
+from notes.rendering.math.engine import TIMEOUT_MS
+from notes.rendering.math.numbering import REF_PATTERN, anchor_id
+from notes.rendering.plaintext import plain_text
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import xml.etree.ElementTree as etree
 from collections import OrderedDict
 from html import escape
 
-from notes.math.engine import TIMEOUT_MS, MathError, render_to_string
-from notes.math.markup import (
+from notes.rendering.math.engine import TIMEOUT_MS, MathError, render_to_string
+from notes.rendering.math.markup import (
     MATH_CLASSES,
     MATHML_ATTRIBUTES,
     MATHML_TAGS,
@@ -20,7 +20,7 @@ from notes.math.markup import (
     rewrite,
     serialize,
 )
-from notes.math.numbering import EquationPlan, plan_equations
+from notes.rendering.math.numbering import EquationPlan, plan_equations
 
 __all__ = [
     "MATHML_ATTRIBUTES",
@@ -48,7 +48,7 @@ def latex_to_mathml(
     """The MathML of one formula, with ``source`` (default: ``tex``) kept as its annotation.
 
     Raises MathError, with a message for the author, when the formula cannot be typeset
-    (within ``timeout_ms``: a note's formulas share a budget, see notes.markdown_ext).
+    (within ``timeout_ms``: a note's formulas share a budget, see notes.rendering.markdown_ext).
     """
     if not isinstance(tex, str):
         raise MathError("a formula must be text")

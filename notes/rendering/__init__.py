@@ -1,0 +1,19 @@
+"""The one rendering pipeline: an editor's Markdown to sanitized HTML with MathML, made at
+save time and never per request. Pure: it reads no database (import-linter keeps it so);
+what it needs of the site comes in a ``RenderContext``."""
+
+from notes.rendering.pipeline import (
+    ALLOWED_TAGS,
+    Limit,
+    LimitProblem,
+    RenderResult,
+    check_limits,
+    normalize_source,
+    render_markdown,
+    sanitize_html,
+)
+
+__all__ = [
+    "ALLOWED_TAGS", "Limit", "LimitProblem", "RenderResult", "check_limits", "normalize_source",
+    "render_markdown", "sanitize_html",
+]  # fmt: skip
