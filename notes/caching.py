@@ -163,4 +163,8 @@ class PageCacheMiddleware:
             last_modified=int(state.current(request).changed_at.timestamp()),
             response=response,
         )
-        return None if answer is response else answer
+        if answer is response:
+            return None
+        if "Content-Language" in response:  # a cache matches the 304 to its copy by it too
+            answer["Content-Language"] = response["Content-Language"]
+        return answer

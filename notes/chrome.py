@@ -3,15 +3,13 @@ links of its head, the category navigation and the footer.
 
 Each is a pure function of what it shows (the language, the deployment's path prefix, the
 categories, the feeds), so a process renders each combination once and reuses it; nothing
-here can go stale, because what it depends on is its key. A note page's stored shell
-(notes.fragments) leaves markers where these go (``SHELL_MARK``), and the view fills them.
+here can go stale, because what it depends on is its key.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import re
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -21,14 +19,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from notes.seo import absolute
-
-# Where a stored note page leaves a part for the request to fill: escaped text can never
-# hold it (``<`` is ``&lt;`` there) and the sanitizer drops HTML comments from bodies.
-SHELL_MARK = re.compile(r"<!--rn:([a-z-]+)-->")
-
-
-def shell_mark(name: str) -> SafeString:
-    return mark_safe(f"<!--rn:{name}-->")
 
 
 def feed_links(title: str, rss_url: str, atom_url: str) -> list[dict[str, str]]:
@@ -172,7 +162,7 @@ def _translated(full_path: str, code: str, script_prefix: str) -> str:
 
 def page_context(full_path: str, request=None) -> dict:
     """What base.html shows besides the page's own content, for a page at ``full_path``
-    (the context processor's, without a request: a note's stored shell is made on save)."""
+    (the context processor's)."""
     chrome = current_chrome()
     return {
         "site_name": settings.SITE_NAME,
@@ -184,11 +174,3 @@ def page_context(full_path: str, request=None) -> dict:
         "reader_messages": reader_messages(),
         "language_alternates": language_alternates(full_path, request),
     }
-
-
-def fill_shell(parts: list[str], fills: dict[str, str]) -> str:
-    """A stored shell (split at its marks: text, name, text, …) with each mark filled."""
-    out = []
-    for index, part in enumerate(parts):
-        out.append(fills[part] if index % 2 else part)
-    return "".join(out)

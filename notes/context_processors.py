@@ -2,6 +2,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 
 from notes import chrome, state
+from notes.converters import page_number
 from notes.models import Category
 from notes.seo import absolute
 
@@ -39,7 +40,7 @@ def navigation(request: HttpRequest) -> list[Category]:
 def canonical_url(request: HttpRequest) -> str:
     """This page's one address: the path, and the page number of a list past its first."""
     url = absolute(request, request.path)
-    page = request.GET.get("page", "")
-    if page.isascii() and page.isdigit() and int(page) > 1:
-        url += f"?page={int(page)}"
+    number = page_number(request.GET.get("page"))
+    if number is not None and number > 1:
+        url += f"?page={number}"
     return url

@@ -32,3 +32,11 @@ class MonthConverter:
 
     def to_url(self, value: int) -> str:
         return f"{int(value):02d}"
+
+
+def page_number(raw: str | None) -> int | None:
+    """A list's page number as its links write it (a plain whole number from 1), else None:
+    "?page=", "?page=last" or "?page=abc" name no page."""
+    if raw is None or not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        return None
+    return int(raw)

@@ -1,131 +1,54 @@
-"""RSS 2.0 and Atom feeds with the full rendered note, for real feed readers.
+"""RSS 2.0 and Atom feeds on Django's ``Feed``: the newest published notes of the site, a
+category, a tag, a series or a search, each item carrying the note's full HTML (notes.feedxml).
 
-Django's generators only carry a summary, so both are extended with the full HTML:
-``content:encoded`` in RSS and ``<content type="html">`` in Atom (notes.feedxml). Each
-note's item is rendered on save; a feed joins the stored items around the notes' HTML, or,
-for a client that accepts gzip, around their HTML compressed on save (notes.feedxml).
+Every address comes from DJANGO_SITE_URL, never the request's host: a feed fetched by another
+host name is byte for byte the same, and readers never see an item twice.
 """
 
-import re
+from __future__ import annotations
+
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.encoding import iri_to_uri
-from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.feedgenerator import SyndicationFeed
+from django.utils.html import escape
 from taggit.models import Tag
 
-from notes import feedxml, search, state
-from notes.feedxml import ContentAtomFeed, ContentRssFeed, absolutize
+from notes import search, state
+from notes.feedxml import ContentAtomFeed, ContentRssFeed, feed_content, xml_text
 from notes.models import Category, Note, Series
+from notes.rendering.math.markup import inline_styles
 from notes.seo import absolute
-
-# What a feed reads of a note: its stored item halves and its HTML; gzipped, its HTML
-# compressed instead (read only for a note whose segment must be made again).
-FEED_FIELDS = ("id", "published_at", "updated_at", "feed_html", "feed_items")
-GZIP_FEED_FIELDS = ("id", "published_at", "updated_at", "feed_gzip", "feed_items")
-# As GZipMiddleware decides.
-_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
-
-
-def accepts_gzip(request: HttpRequest) -> bool:
-    return bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
 
 
 def _absolute(path: str) -> str:
-    """``path`` on DJANGO_SITE_URL, encoded as Django's feeds encode addresses (so ids stay
-    what they were when Django added the host itself)."""
+    """``path`` on DJANGO_SITE_URL, encoded as Django encodes the addresses it makes absolute
+    itself (items' ids were made that way once, and must not change)."""
     return iri_to_uri(absolute(None, path))
 
 
 class LatestNotesFeed(Feed):
     feed_type = ContentRssFeed
-    description = settings.SITE_DESCRIPTION
 
-    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        """Django's, but a client that accepts gzip gets the feed compressed around each note's
-        stored segment (GZipMiddleware leaves a response with a Content-Encoding alone)."""
-        try:
-            obj = self.get_object(request, *args, **kwargs)
-        except ObjectDoesNotExist:
-            raise Http404("Feed object does not exist.") from None
-        feedgen = self.get_feed(obj, request)
-        response = HttpResponse(content_type=feedgen.content_type)
-        if hasattr(self, "item_pubdate") or hasattr(self, "item_updateddate"):
-            response.headers["Last-Modified"] = http_date(feedgen.latest_post_date().timestamp())
-        if accepts_gzip(request):
-            # No random file name as GZipMiddleware adds (against BREACH): a feed is public
-            # and carries no secret.
-            response.content = feedgen.write_gzip()
-            response.headers["Content-Encoding"] = "gzip"
-            response.headers["Content-Length"] = str(len(response.content))
-            patch_vary_headers(response, ("Accept-Encoding",))
-        else:
-            feedgen.write(response, "utf-8")
-        return response
-
-    def get_feed(self, obj, request: HttpRequest):
-        """The channel from Django's Feed, the items as each note stores them. Every address
-        comes from DJANGO_SITE_URL: a feed fetched by another host name is byte for byte the
-        same, and readers never see an item twice."""
+    def get_feed(self, obj, request: HttpRequest) -> SyndicationFeed:
         feed = super().get_feed(obj, request)
-        # Names, descriptions and the search query are plain text, as XML can carry it.
+        # Names, descriptions and a search query are plain text, as XML can carry it.
         for key in ("title", "description", "subtitle"):
             if feed.feed.get(key):
-                feed.feed[key] = feedxml.xml_text(str(feed.feed[key]))
+                feed.feed[key] = xml_text(str(feed.feed[key]))
+        # Django's would be on the request's host.
         feed.feed["feed_url"] = _absolute(self.feed_path(obj, request))
-        compressed = accepts_gzip(request)
-        notes = self.feed_notes(obj, fields=GZIP_FEED_FIELDS if compressed else FEED_FIELDS)
-        kind = "atom" if issubclass(self.feed_type, ContentAtomFeed) else "rss"
-        language = get_language()
-        builds = feedxml.current_builds()
-        feed.stored = [
-            self.item_xml(note, kind, language, compressed=compressed, builds=builds)
-            for note in notes
-        ]
-        feed.stored_latest = max(
-            (max(note.updated_at, note.published_at) for note in notes), default=None
-        )
         return feed
-
-    def items(self, obj=None) -> list[Note]:
-        return []  # get_feed adds the items, from what each note stores
 
     def feed_path(self, obj, request: HttpRequest) -> str:
         """The feed's own address (its self link), without what else a client added."""
         return request.path
-
-    def item_xml(
-        self,
-        note: Note,
-        kind: str,
-        language: str,
-        *,
-        compressed: bool = False,
-        builds: feedxml.Builds | None = None,
-    ) -> str | feedxml.StoredItem:
-        xml = feedxml.stored_parts(note, kind, language, compressed=compressed, builds=builds)
-        if xml is None:
-            # Stored by an older release, or for another site address: rendered and kept.
-            note = Note.objects.select_related("category", "author").get(pk=note.pk)
-            note.refresh_feed_items()
-            xml = feedxml.stored_parts(note, kind, language, compressed=compressed, builds=builds)
-        if xml is None:  # no stored halves for this note: written whole, as Django would
-            fields = feedxml.item_fields(
-                note,
-                category_name=note.category.name,
-                tag_names=[name for name, _slug in note.tag_data],
-                author=note.author_name,
-            )
-            xml = feedxml.render_item(kind, fields, absolutize(note.feed_html, settings.SITE_URL))
-        return xml
 
     def title(self, obj=None) -> str:
         return settings.SITE_NAME
@@ -133,16 +56,57 @@ class LatestNotesFeed(Feed):
     def link(self, obj=None) -> str:
         return _absolute("/")
 
-    def notes(self, obj=None) -> QuerySet[Note]:
+    def description(self, obj=None) -> str:
+        return settings.SITE_DESCRIPTION
+
+    def subtitle(self, obj=None) -> str:
+        return self.description(obj)  # Atom's name for it; RSS writes no subtitle
+
+    def notes(self, obj=None):
         return Note.objects.published()
 
-    def feed_notes(self, obj=None, *, fields: tuple[str, ...] = FEED_FIELDS) -> list[Note]:
-        return list(self.notes(obj).only(*fields)[: settings.FEED_ITEMS])
+    def items(self, obj=None):
+        # Newest first by Note's ordering, which the published-notes indexes serve.
+        return self.notes(obj).select_related("category", "author")[: settings.FEED_ITEMS]
+
+    def item_title(self, note: Note) -> str:
+        return xml_text(note.title)
+
+    def item_link(self, note: Note) -> str:
+        return _absolute(note.get_absolute_url())
+
+    def item_guid(self, note: Note) -> str:
+        # The note's address, as every id the feeds ever gave (no isPermaLink attribute).
+        return self.item_link(note)
+
+    def item_description(self, note: Note) -> str:
+        # An RSS description and an Atom summary (type="html") are HTML to a feed reader; the
+        # excerpt is plain text, so a "<script>" typed in a summary shows as text.
+        return escape(xml_text(note.excerpt))
+
+    def item_pubdate(self, note: Note) -> datetime:
+        return note.published_at.astimezone(UTC)
+
+    def item_updateddate(self, note: Note) -> datetime:
+        return max(note.updated_at, note.published_at).astimezone(UTC)
+
+    def item_author_name(self, note: Note) -> str:
+        author = note.author
+        name = (author.get_full_name() or author.get_username()) if author else ""
+        return xml_text(name or settings.SITE_NAME)
+
+    def item_categories(self, note: Note) -> list[str]:
+        # Tags as the note stores them: no query per item.
+        names = (note.category.name, *(name for name, _slug in note.tag_data))
+        return [xml_text(name) for name in names]
+
+    def item_extra_kwargs(self, note: Note) -> dict:
+        # Feed readers have no math.css: math's layout travels inline.
+        return {"content": feed_content(inline_styles(note.body_html)), "lang": note.lang}
 
 
 class LatestNotesAtomFeed(LatestNotesFeed):
     feed_type = ContentAtomFeed
-    subtitle = LatestNotesFeed.description
 
 
 class CategoryFeed(LatestNotesFeed):
@@ -158,24 +122,21 @@ class CategoryFeed(LatestNotesFeed):
     def description(self, obj: Category) -> str:
         return obj.description or settings.SITE_DESCRIPTION
 
-    def notes(self, obj: Category) -> QuerySet[Note]:
+    def notes(self, obj: Category):
         return Note.objects.published().filter(category=obj)
 
 
 class CategoryAtomFeed(CategoryFeed):
     feed_type = ContentAtomFeed
 
-    def subtitle(self, obj: Category) -> str:
-        return self.description(obj)
-
 
 class TagFeed(LatestNotesFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
-        state.current(request)  # renews the tags' counts first, should they be due
         tag = get_object_or_404(Tag.objects.select_related("public_count"), slug=slug)
-        # Same rule as the tag page: a tag no reader can see has no feed either.
+        # Same rule as the tag page: a tag no reader can see has no feed either. The stored
+        # count, plus scheduled notes gone live since (the state the page cache read).
         counted = getattr(tag, "public_count", None)
-        if not counted or not counted.notes:
+        if not state.current(request).tag_count(tag.pk, counted.notes if counted else 0):
             raise Http404("No published note has this tag.")
         return tag
 
@@ -188,22 +149,19 @@ class TagFeed(LatestNotesFeed):
     def description(self, obj: Tag) -> str:
         return f"{settings.SITE_DESCRIPTION} #{obj.name}"
 
-    def notes(self, obj: Tag) -> QuerySet[Note]:
+    def notes(self, obj: Tag):
         return Note.objects.published().with_tag(obj)
 
 
 class TagAtomFeed(TagFeed):
     feed_type = ContentAtomFeed
 
-    def subtitle(self, obj: Tag) -> str:
-        return self.description(obj)
-
 
 class SearchFeed(LatestNotesFeed):
     """``/search/feed/?q=…``: the newest published notes matching a query, to follow a topic
     across categories."""
 
-    def get_object(self, request: HttpRequest):
+    def get_object(self, request: HttpRequest) -> search.Query:
         query = search.parse(request.GET.get("q", ""))
         if not query:
             raise Http404("A search feed needs a query: /search/feed/?q=diffusion")
@@ -222,29 +180,23 @@ class SearchFeed(LatestNotesFeed):
     def description(self, obj: search.Query) -> str:
         return f"{settings.SITE_DESCRIPTION} “{obj.text}”"
 
-    def feed_notes(self, obj: search.Query, *, fields: tuple[str, ...] = FEED_FIELDS) -> list[Note]:
+    def items(self, obj: search.Query) -> list[Note]:
         found = search.search(
             obj, Note.objects.published(), order="newest", offset=0, limit=settings.FEED_ITEMS
         )
-        by_id = Note.objects.only(*fields).in_bulk(found.ids)
+        by_id = Note.objects.select_related("category", "author").in_bulk(found.ids)
         return [by_id[pk] for pk in found.ids]
 
 
 class SearchAtomFeed(SearchFeed):
     feed_type = ContentAtomFeed
 
-    def subtitle(self, obj: search.Query) -> str:
-        return self.description(obj)
-
 
 class SeriesFeed(LatestNotesFeed):
     """A series' parts as they are published, newest first like every feed."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Series:
-        series = get_object_or_404(Series, slug=slug)
-        if not Note.objects.published().filter(series=series).exists():
-            raise Http404("This series has no published notes yet.")
-        return series
+        return get_object_or_404(Series, slug=slug)
 
     def title(self, obj: Series) -> str:
         return f"{obj.title} · {settings.SITE_NAME}"
@@ -255,12 +207,16 @@ class SeriesFeed(LatestNotesFeed):
     def description(self, obj: Series) -> str:
         return obj.description or settings.SITE_DESCRIPTION
 
-    def notes(self, obj: Series) -> QuerySet[Note]:
+    def notes(self, obj: Series):
         return Note.objects.published().filter(series=obj)
+
+    def items(self, obj: Series) -> list[Note]:
+        # Checked on the items themselves, rather than by a query of its own beforehand.
+        notes = list(super().items(obj))
+        if not notes:
+            raise Http404("This series has no published notes yet.")
+        return notes
 
 
 class SeriesAtomFeed(SeriesFeed):
     feed_type = ContentAtomFeed
-
-    def subtitle(self, obj: Series) -> str:
-        return self.description(obj)

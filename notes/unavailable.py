@@ -26,6 +26,7 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views import defaults
 
 from notes.outages import Outage, one_line
@@ -90,8 +91,13 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     """The 503 page in the site's design and the request's language, drawn without the
     database: every context processor value is computed without it except the category
     navigation, replaced here by none."""
+    # The page's own language, even when the failure came before the locale middleware ran.
+    language = translation.get_language_from_path(request.path_info)
     try:
-        response = render(request, "503.html", {"nav_categories": (), "navigation": ()}, status=503)
+        with translation.override(language or translation.get_language()):
+            response = render(
+                request, "503.html", {"nav_categories": (), "navigation": ()}, status=503
+            )
     except Exception:
         logger.exception("The 503 page could not be drawn; serving the plain one")
         response = HttpResponse(FALLBACK_PAGE, status=503, content_type="text/html")

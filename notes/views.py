@@ -6,11 +6,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.sitemaps.views import SitemapIndexItem
 from django.core.paginator import Paginator
-from django.db.models import (
-    F,
-    QuerySet,
-    prefetch_related_objects,
-)
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -26,14 +22,25 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from notes import chrome, fragments, neighbours, related, search, state
+from notes import neighbours, related, search, seo, state
 from notes.chrome import feed_links
 from notes.collation import name_key
-from notes.converters import UnicodeSlugConverter
+from notes.converters import UnicodeSlugConverter, page_number
 from notes.models import Category, Note, OldName, Paper, Series
 from notes.search.snippets import snippet as search_snippet
 from notes.seo import absolute, site_url
 from notes.sitemaps import SITEMAPS
+
+# What a list item shows of a note: its own fields, its category, and its tags and papers
+# as the derive step keeps them.
+LIST_FIELDS = (
+    "id", "title", "slug", "lang", "excerpt", "published_at", "tag_data", "paper_data",
+    "category__name", "category__slug",
+)  # fmt: skip
+
+
+def listed(notes: QuerySet[Note]) -> QuerySet[Note]:
+    return notes.select_related("category").only(*LIST_FIELDS)
 
 
 class PublishedNotesMixin:
@@ -53,19 +60,6 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.known_count
-
-
-def with_current_cards(notes: list[Note]) -> list[Note]:
-    """Cards of an older build (a deploy changed a template or a translation) are rendered
-    again, and stored, the first time a page shows them."""
-    stale = fragments.stale(notes)
-    if stale:
-        fresh = Note.objects.select_related("category").in_bulk(stale)
-        for note in notes:
-            if note.pk in fresh:
-                fresh[note.pk].refresh_card()
-                note.cards = fresh[note.pk].cards
-    return notes
 
 
 class PagesMixin:
@@ -89,7 +83,7 @@ class PagesMixin:
         # page, so one list would answer at several addresses. Pagination links only ever
         # write plain numbers: anything else is a 404, like "?page=abc" already is.
         page = self.request.GET.get(self.page_kwarg)
-        if page is not None and not (page.isascii() and page.isdigit()):
+        if page is not None and page_number(page) is None:
             raise Http404("A page number is a whole number.")
         return super().paginate_queryset(queryset, page_size)
 
@@ -109,8 +103,7 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
     feed_url_names = ("notes:feed", "notes:feed-atom")
 
     def get_queryset(self) -> QuerySet[Note]:
-        # A list shows each note's stored card: nothing else of the note is read.
-        return super().get_queryset().only(*fragments.LIST_FIELDS)
+        return listed(super().get_queryset())
 
     def paginate_queryset(self, queryset, page_size):
         """A deep page skips its OFFSET rows in the index alone (their ids), then reads its
@@ -130,7 +123,7 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
                 ids = queryset.reverse().values("pk")[from_end : from_end + end - start]
             else:
                 ids = queryset.values("pk")[start:end]
-            object_list = Note.objects.filter(pk__in=ids).only(*fragments.LIST_FIELDS)
+            object_list = listed(Note.objects.filter(pk__in=ids))
             if queryset.query.order_by:
                 object_list = object_list.order_by(*queryset.query.order_by)
             page.object_list = object_list
@@ -144,9 +137,6 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["notes"] = with_current_cards(list(context["notes"]))
-        # The page's cards joined here, not looped over in the template: each is stored HTML.
-        context["cards"] = mark_safe("\n".join(note.card for note in context["notes"]))
         rss, atom = (reverse(name, kwargs=self.feed_url_kwargs()) for name in self.feed_url_names)
         context["feeds"] = feed_links(self.get_feed_title(), rss, atom)
         return context
@@ -183,7 +173,6 @@ class TagNoteListView(NoteListView):
     feed_url_names = ("notes:tag-feed", "notes:tag-feed-atom")
 
     def get_queryset(self) -> QuerySet[Note]:
-        state.current(self.request)  # renews the tags' counts first, should they be due
         self.tag = get_object_or_404(
             Tag.objects.select_related("public_count"), slug=self.kwargs["slug"]
         )
@@ -191,10 +180,11 @@ class TagNoteListView(NoteListView):
 
     def known_count(self) -> int:
         counted = getattr(self.tag, "public_count", None)
-        if not counted or not counted.notes:
+        count = state.current(self.request).tag_count(self.tag.pk, counted.notes if counted else 0)
+        if not count:
             # A tag used only on drafts must not reveal itself: no published note, no page.
             raise Http404("No published note has this tag.")
-        return counted.notes
+        return count
 
     def feed_url_kwargs(self) -> dict:
         return {"slug": self.tag.slug}
@@ -231,12 +221,14 @@ class TagListView(PagesMixin, ListView):
     paginate_by = 200
 
     def get_queryset(self) -> list[Tag]:
-        state.current(self.request)  # renews the tags' counts first, should they be due
+        site = state.current(self.request)
         tags = (
-            Tag.objects.filter(public_count__notes__gt=0)
-            .annotate(note_count=F("public_count__notes"))
+            Tag.objects.filter(Q(public_count__notes__gt=0) | Q(pk__in=site.live_tag_ids()))
+            .annotate(counted=F("public_count__notes"))
             .only("name", "slug")
         )
+        for tag in tags:
+            tag.note_count = site.tag_count(tag.pk, tag.counted or 0)
         return sorted(tags, key=lambda tag: name_key(tag.name))
 
     def get_context_data(self, **kwargs):
@@ -360,27 +352,43 @@ class NoteContextMixin:
         return context
 
     def page_parts(self, note: Note, papers: list[Paper]) -> dict:
-        """The page's own parts as the note stores them; rendered (and stored again) when
-        they are of an older build, and always rendered for a staff preview."""
+        """The parts of the page that show the note itself: meta tags, head (math styles,
+        JSON-LD), header and what precedes the body (papers, contents)."""
         preview = getattr(self, "preview", False)
-        stored = None if preview else fragments.stored_page(note.page)
-        if stored is not None:
-            return stored
-        if not preview:
-            note.refresh_page()
-        return fragments.page_parts(
-            note,
-            category=note.category,
-            tags=note.tag_links,
-            papers=papers,
-            series=note.series,
-            preview=preview,
-        )
+        tags = note.tag_links
+        image = seo.first_image(note)
+        context = {
+            "note": note,
+            "category": note.category,
+            "tags": tags,
+            "papers": papers,
+            "preview": preview,
+            "author_name": note.author_name,
+            "preview_image": seo.absolute(None, image) if image else "",
+            "json_ld": [
+                seo.json_ld(data)
+                for data in seo.note_json_ld(
+                    note, request=None, tags=tags, papers=papers, series=note.series, image=image
+                )
+            ],
+        }
+        return {
+            name: mark_safe(render_to_string(template, context).strip())
+            for name, template in PAGE_PARTS.items()
+        }
 
     def neighbours(self, note: Note, papers: list[Paper]) -> list[Note]:
         arxiv_ids = {paper.arxiv for paper in papers if paper.arxiv}
         dois = {paper.doi for paper in papers if paper.doi}
         return neighbours.around(note, arxiv_ids, dois)
+
+
+PAGE_PARTS = {
+    "meta": "includes/note_page_meta.html",
+    "head": "includes/note_page_head.html",
+    "header": "includes/note_page_header.html",
+    "intro": "includes/note_page_intro.html",
+}
 
 
 def _reading_key(note: Note) -> tuple:
@@ -439,14 +447,7 @@ class SeriesDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        parts = with_current_cards(
-            list(
-                Note.objects.published()
-                .filter(series=self.object)
-                .in_series_order()
-                .only(*fragments.LIST_FIELDS)
-            )
-        )
+        parts = list(listed(Note.objects.published().filter(series=self.object).in_series_order()))
         if not parts:
             raise Http404("This series has no published notes yet.")
         context["notes"] = parts
@@ -481,31 +482,15 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
             if old is None:
                 raise
             return HttpResponsePermanentRedirect(old.note.get_absolute_url())
-        shell = fragments.stored_shell(self.object.page)
-        if shell is None:  # stored by an older build: drawn whole (and stored again)
-            return self.render_to_response(self.get_context_data(object=self.object))
-        return HttpResponse(self.fill(shell, self.object))
-
-    def fill(self, shell: list[str], note: Note) -> str:
-        """The stored page with what is shared by every page (notes.chrome) and what depends
-        on other notes, drawn now: no template runs for the rest of the page."""
-        around = render_to_string("includes/note_around.html", self.around(note))
-        series, after, neighbours_html = around.split("<!--rn:cut-->")
-        return chrome.fill_shell(
-            shell,
-            {
-                "head-links": chrome.head_links(),
-                "nav": chrome.nav_items(state.current(self.request).navigation),
-                "footer": chrome.footer(),
-                "series": series,
-                "body": note.body_html,
-                "after": after,
-                "neighbours": neighbours_html,
-            },
-        )
+        return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_object(self, queryset: QuerySet[Note] | None = None) -> Note:
-        note = neighbours.page_note(self.kwargs["slug"])
+        note = (
+            self.get_queryset()
+            .select_related("category", "series", "author")
+            .filter(slug=self.kwargs["slug"])
+            .first()
+        )
         if note is None:
             raise Http404("No note readers may see has this address.")
         return note
@@ -583,14 +568,13 @@ class SearchView(TemplateView):
         page = paginator.get_page(number)
         # What a result shows: its stored card, tags and search text (for the snippet).
         by_id = (
-            Note.objects.only(*fragments.LIST_FIELDS, "tag_data")
+            listed(Note.objects.all())
             .annotate(search_text=F("search_document__text"))
             .in_bulk(found.ids)
         )
-        results = with_current_cards([by_id[pk] for pk in found.ids])
+        results = [by_id[pk] for pk in found.ids]
         for note in results:
             note.snippet = search_snippet(note.search_text or "", query, fallback=note.excerpt)
-            note.card_head = mark_safe(fragments.card_parts(note.cards)["head"])
         keep = {"q": query.text, "sort": order if order != "relevance" else ""}
         filters = {"category": category.slug if category else "", "tag": tag.slug if tag else ""}
         context.update(
@@ -642,11 +626,10 @@ def _filter_slug(raw: str) -> str:
 
 
 def _page_number(raw: str | None) -> int:
-    if raw is None:
-        return 1
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    number = 1 if raw is None else page_number(raw)
+    if number is None:
         raise Http404("A page number is a whole number.")
-    return int(raw)
+    return number
 
 
 def _querystring(values: dict[str, str]) -> str:

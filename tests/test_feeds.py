@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -13,9 +14,10 @@ from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from notes import state
-from notes.models import Note
+from notes.models import Note, Series
 from tests.factories import (
     RICH_BODY,
     draft_and_scheduled,
@@ -203,18 +205,45 @@ class FeedTests(TestCase):
                 self.assertEqual(response.status_code, 404)
 
 
+class ScheduledNoteFeedTests(TestCase):
+    """A scheduled note enters the feeds when its time comes, by the clock alone: nothing is
+    written when it goes live, and a tag only it carries gets its feed then."""
+
+    def test_a_tag_of_a_scheduled_note_has_a_feed_once_it_is_live(self) -> None:
+        live_at = timezone.now() + timedelta(seconds=1)
+        note = make_note("定时发布", tags=["定时标签"], published_at=live_at)
+        urls = [
+            reverse(name, args=["定时标签"]) for name in ("notes:tag-feed", "notes:tag-feed-atom")
+        ]
+        for url in urls:
+            self.assertEqual(self.client.get(url).status_code, 404)
+        time.sleep(max(0.0, (live_at - timezone.now()).total_seconds()) + 0.05)
+        for url in [*urls, reverse("notes:feed")]:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertEqual([entry.title for entry in parse(response).entries], [note.title])
+
+
 class FeedQueryCountTests(TestCase):
     """A feed runs a fixed number of queries for 3 notes or 25, each with several tags."""
 
     SITE_QUERIES = 2  # the site state, the notes (with category and author)
     CATEGORY_QUERIES = 3  # the category, then as the site feed
     TAG_QUERIES = 3  # the tag with its count of public notes, then as the site feed
+    SERIES_QUERIES = 3  # the series, then as the site feed (no published part: a 404)
+    SEARCH_QUERIES = 3  # the site state, the matching ids, the notes by id
 
     @classmethod
     def setUpTestData(cls) -> None:
         cls.category = make_category("大模型 LLM")
+        cls.series = Series.objects.create(title="长系列", slug="long-series")
         cls.notes = make_notes(
-            25, category=cls.category, tags=[CHINESE_TAG, "PEFT", "LoRA"], prefix="Feed"
+            25,
+            category=cls.category,
+            tags=[CHINESE_TAG, "PEFT", "LoRA"],
+            prefix="Feed",
+            series=cls.series,
         )
         cls.kept = cls.notes[5:8]
 
@@ -242,6 +271,14 @@ class FeedQueryCountTests(TestCase):
     def test_tag_feed(self) -> None:
         url = reverse("notes:tag-feed", args=[CHINESE_TAG])
         self.assert_constant_queries(url, self.TAG_QUERIES)
+
+    def test_series_feed(self) -> None:
+        url = reverse("notes:series-feed-atom", args=[self.series.slug])
+        self.assert_constant_queries(url, self.SERIES_QUERIES)
+
+    def test_search_feed(self) -> None:
+        url = reverse("notes:search-feed") + "?q=Feed"
+        self.assert_constant_queries(url, self.SEARCH_QUERIES)
 
 
 class FeedLanguageAndMathTests(TestCase):

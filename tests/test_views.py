@@ -663,3 +663,55 @@ class PageWeightTests(TestCase):
             for name in assets
         }
         self.assertLess(sum(sizes.values()), 100_000, sizes)
+
+
+class ReadersOnlyReadTests(TestCase):
+    """No public request writes to the database, so readers can be served from a read-only
+    replica and a read never waits on an editor's write: every kind of public page and feed,
+    in both languages, with writes refused."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        from notes.models import Series
+
+        category = make_category("只读")
+        series = Series.objects.create(title="只读系列", slug="read-only-series")
+        cls.note = make_note(
+            "只读的笔记",
+            category=category,
+            tags=["只读"],
+            body=RICH_BODY,
+            series=series,
+            series_position=1,
+        )
+        cls.note.papers.create(title="LoRA", arxiv="2106.09685", year=2022)
+        make_note("另一篇", category=category, tags=["只读"], body="[[只读的笔记]]")
+        # A scheduled note whose time comes while readers read: counted in without a write.
+        make_note("定时", category=category, tags=["只读"], published_at=timezone.now())
+
+    def test_every_public_page_is_drawn_without_a_write(self) -> None:
+        paper = self.note.papers.get()
+        paths = [
+            "/", "/?page=1", "/category/", "/category/只读/", "/tag/", "/tag/只读/", "/archive/",
+            f"/archive/{self.note.published_at.year}/", "/series/", "/series/read-only-series/",
+            self.note.get_absolute_url(), f"{self.note.get_absolute_url()}papers/{paper.pk}.bib",
+            "/search/?q=只读", "/feed/", "/feed/atom/", "/category/只读/feed/", "/tag/只读/feed/",
+            "/series/read-only-series/feed/", "/search/feed/?q=只读", "/sitemap.xml",
+            "/sitemap-notes.xml", "/robots.txt", "/opensearch.xml", "/notes/no-such-note/",
+        ]  # fmt: skip
+        paths += ["/en" + path for path in paths if not path.startswith(("/sitemap", "/robots"))]
+
+        def refuse_writes(execute, sql, params, many, context):
+            if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+                raise AssertionError(f"a reader's request wrote: {sql[:200]}")
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(refuse_writes):
+            for path in paths:
+                with self.subTest(path=path):
+                    response = self.client.get(path)
+                    self.assertIn(response.status_code, (200, 404), path)
+                    if path.endswith("no-such-note/"):
+                        self.assertEqual(response.status_code, 404)
+                    else:
+                        self.assertEqual(response.status_code, 200)

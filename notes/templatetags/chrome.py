@@ -1,5 +1,5 @@
-"""The shared page parts (notes.chrome) in templates: rendered once per language and what
-they show; in a note's stored shell, a mark the note page fills per request."""
+"""The shared page parts (notes.chrome) in templates, rendered once per language and what
+they show."""
 
 from django import template
 from django.utils.safestring import SafeString
@@ -11,15 +11,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def head_links(context: template.Context) -> SafeString:
-    if context.get("shell"):
-        return chrome.shell_mark("head-links")
     return chrome.head_links(context.get("feeds"))
 
 
 @register.simple_tag(takes_context=True)
 def nav_items(context: template.Context) -> SafeString:
-    if context.get("shell"):
-        return chrome.shell_mark("nav")
     navigation = context.get("navigation")
     if callable(navigation):
         navigation = navigation()
@@ -28,6 +24,4 @@ def nav_items(context: template.Context) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def site_footer(context: template.Context) -> SafeString:
-    if context.get("shell"):
-        return chrome.shell_mark("footer")
     return chrome.footer()
