@@ -1,0 +1,23 @@
+"""The pages readers see, by kind: lists, a note's page, search, and the site's own files."""
+
+from notes.views.lists import (
+    ArchivePeriodView,
+    ArchiveView,
+    CategoryListView,
+    CategoryNoteListView,
+    NoteListView,
+    SeriesDetailView,
+    SeriesListView,
+    TagListView,
+    TagNoteListView,
+)
+from notes.views.note import NoteDetailView, NotePreviewView, paper_bibtex
+from notes.views.search import SearchView
+from notes.views.site import opensearch, robots_txt, sitemap_index
+
+__all__ = [
+    "ArchivePeriodView", "ArchiveView", "CategoryListView", "CategoryNoteListView",
+    "NoteDetailView", "NoteListView", "NotePreviewView", "SearchView", "SeriesDetailView",
+    "SeriesListView", "TagListView", "TagNoteListView", "opensearch", "paper_bibtex",
+    "robots_txt", "sitemap_index",
+]  # fmt: skip
