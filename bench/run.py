@@ -118,7 +118,7 @@ def fill(count: int) -> None:
     index(created)
     # Bulk inserts send no signals: the site's version is raised here, as a save would, so
     # counts and cached pages are made for the filled database.
-    from notes import state
+    from notes.delivery import state
 
     state.changed()
 

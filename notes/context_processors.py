@@ -1,8 +1,9 @@
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 
-from notes import chrome, state
+from notes import chrome
 from notes.converters import page_number
+from notes.delivery import state
 from notes.models import Category
 from notes.seo import absolute
 
@@ -10,7 +11,7 @@ from notes.seo import absolute
 def site(request: HttpRequest) -> dict:
     """Site name, the shared addresses and the category navigation, on every page.
 
-    The categories come from the site state (notes.state), read only when a template shows
+    The categories come from the site state (notes.delivery.state), read only when a template shows
     them: the admin's pages never ask for it.
     """
     try:

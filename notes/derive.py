@@ -3,7 +3,7 @@
 A note's own rendering is made by ``Note.save()``. Everything that depends on other objects
 is made here, and only here: each note's search document, its tags and papers as cards show
 them, its related-note candidates (both ways), the notes whose [[links]] name a renamed or
-deleted note, and the site state (notes.state). A save, an import, a delete or a rename of
+deleted note, and the site state (notes.delivery.state). A save, an import, a delete or a rename of
 a category, tag, series or author all end in ``changed()``; inside ``batch()`` (an import, a
 bulk action) the step runs once, for everything the batch touched, when the batch ends.
 
@@ -56,7 +56,7 @@ def site_once() -> Iterator[None]:
     finally:
         due, _local.site_deferred = _local.site_deferred, None
         if due:
-            from notes import state
+            from notes.delivery import state
 
             state.changed()
 
@@ -92,7 +92,7 @@ def changed(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool 
 def run(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool = True) -> None:
     """The one derive step: linking notes re-rendered, then each note's derived data, then
     the site state."""
-    from notes import state
+    from notes.delivery import state
     from notes.rendering.markdown_ext import wiki_key
 
     Note = _model("Note")

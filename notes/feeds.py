@@ -20,7 +20,8 @@ from django.utils.feedgenerator import SyndicationFeed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from notes import search, state
+from notes import search
+from notes.delivery import state
 from notes.feedxml import ContentAtomFeed, ContentRssFeed, feed_content, xml_text
 from notes.models import Category, Note, Series
 from notes.rendering.math.markup import inline_styles

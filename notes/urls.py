@@ -1,8 +1,8 @@
 from django.urls import path, register_converter
 
 from notes import feeds, views
-from notes.caching import public
 from notes.converters import MonthConverter, UnicodeSlugConverter, YearConverter
+from notes.delivery.caching import public
 
 register_converter(UnicodeSlugConverter, "uslug")
 register_converter(YearConverter, "year")

@@ -67,25 +67,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, so static files get them too.
-    "notes.middleware.SecurityHeadersMiddleware",
+    "notes.delivery.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A database that cannot be reached: the site's own 503 page (with Retry-After), drawn
     # without the database, instead of a 500.
-    "notes.unavailable.DatabaseUnavailableMiddleware",
+    "notes.delivery.unavailable.DatabaseUnavailableMiddleware",
     # Public pages and feeds: their 304s and kept copies before sessions, locale, CSRF, auth
-    # and the rest run (notes.caching). Above GZip, so a kept page is kept compressed.
-    "notes.caching.PageCacheMiddleware",
+    # and the rest run (notes.delivery.caching). Above GZip, so a kept page is kept compressed.
+    "notes.delivery.caching.PageCacheMiddleware",
     # The one place that compresses (public pages hold no secrets; the admin's CSRF tokens
     # are masked per request, Django's BREACH mitigation).
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "notes.middleware.EditorLocaleMiddleware",
+    "notes.delivery.middleware.EditorLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "notes.middleware.ContentSecurityPolicyMiddleware",
+    "notes.delivery.middleware.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,18 +131,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's cache: Redis when REDIS_URL is set (shared by every app server), else this
-# process's memory. Public pages are kept in it (notes.caching) for the site state's version;
-# with Redis the state itself is read from it too, so a cached page asks no database.
+# process's memory. Public pages are kept in it (notes.delivery.caching) for the site state's
+# version; with Redis the state itself is read from it too, so a cached page asks no database.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "notes.redis_cache.ReusingRedisCache",
+            "BACKEND": "notes.delivery.redis_cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("DJANGO_CACHE_PREFIX", "research-notes"),
             # A stopped Redis must not hang pages: they are served uncached meanwhile, and
             # after a failure each process leaves Redis alone for REDIS_RETRY_SECONDS
-            # (notes.redis_cache), so a Redis that does not answer costs one timeout per
+            # (notes.delivery.redis_cache), so a Redis that does not answer costs one timeout per
             # process every few seconds, not one per cache call.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

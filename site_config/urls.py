@@ -8,7 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from notes import views
-from notes.caching import public
+from notes.delivery.caching import public
 from notes.sitemaps import SITEMAPS
 
 # Lazy: the admin shows it in the editor's language.
@@ -33,5 +33,5 @@ urlpatterns = [
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # A database that cannot be reached while a 404 page or a middleware asks it: the 503 page
-# (notes.unavailable), not a 500; anything else is Django's own 500 page.
-handler500 = "notes.unavailable.server_error"
+# (notes.delivery.unavailable), not a 500; anything else is Django's own 500 page.
+handler500 = "notes.delivery.unavailable.server_error"

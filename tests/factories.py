@@ -138,8 +138,8 @@ INLINE_MANAGEMENT = {
 
 
 def settle() -> None:
-    """Read the site state once, as any page does (notes.state): a test's query counts then
+    """Read the site state once, as any page does (notes.delivery.state): a test's query counts then
     start from a state already written by the changes before it."""
-    from notes import state
+    from notes.delivery import state
 
     state.current()

@@ -13,7 +13,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from notes import caching, state
+from notes.delivery import caching, state
 from notes.models import Note, Series
 from tests.factories import make_category, make_note
 

@@ -14,7 +14,7 @@ from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from notes import state
+from notes.delivery import state
 from notes.models import Note, Series
 from tests.factories import RICH_BODY, make_category, make_note, settle
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from notes import state
+from notes.delivery import state
 from notes.models import Note, Series
 from tests.factories import (
     RICH_BODY,

@@ -1,4 +1,4 @@
-"""notes.redis_cache: Django's Redis cache reusing its clients (on the local Redis), and
+"""notes.delivery.redis_cache: Django's Redis cache reusing its clients (on the local Redis), and
 behaving as an empty cache while Redis is down (on a private redis-server, stopped and
 started again by the tests)."""
 
@@ -12,8 +12,8 @@ import pytest
 import redis
 from django.test import override_settings
 
-from notes import state
-from notes.redis_cache import ReusingRedisCache
+from notes.delivery import state
+from notes.delivery.redis_cache import ReusingRedisCache
 from tests.factories import make_note
 from tests.redis_server import PrivateRedis, private_redis
 
@@ -111,7 +111,7 @@ def test_an_outage_is_logged_once_and_its_end_once(
     backend = backend_for(server)
     backend.set("page", b"cached")
     server.stop()
-    with caplog.at_level(logging.WARNING, logger="notes.redis_cache"):
+    with caplog.at_level(logging.WARNING, logger="notes.delivery.redis_cache"):
         for _ in range(20):
             backend.get_many(["state", "page"])
             backend.set("page", b"new")
@@ -163,7 +163,7 @@ def test_pages_are_served_while_redis_is_down_and_cached_again_after(
     note = make_note("Redis 停了也能读", body="正文。")
     on_redis = {
         "default": {
-            "BACKEND": "notes.redis_cache.ReusingRedisCache",
+            "BACKEND": "notes.delivery.redis_cache.ReusingRedisCache",
             "LOCATION": server.url,
             "KEY_PREFIX": "site",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -177,7 +177,7 @@ def test_pages_are_served_while_redis_is_down_and_cached_again_after(
         assert any(":notes:page:" in key for key in server.stored_keys())
 
         server.stop()
-        with caplog.at_level(logging.WARNING, logger="notes.redis_cache"):
+        with caplog.at_level(logging.WARNING, logger="notes.delivery.redis_cache"):
             began = time.monotonic()
             for path in ("/", note.get_absolute_url(), "/feed/", "/"):
                 response = client.get(path)

@@ -1,4 +1,5 @@
-"""notes.unavailable: a database that cannot be reached is the site's own 503 page, not a 500.
+"""notes.delivery.unavailable: a database that cannot be reached is the site's own 503 page,
+not a 500.
 
 The outage is simulated in the test process as a stopped server looks to Django: the open
 connection is gone and every new one is refused by the driver. tests/test_faults.py stops
@@ -17,7 +18,7 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 from django.test import RequestFactory, TransactionTestCase
 
-from notes import unavailable
+from notes.delivery import unavailable
 
 
 @contextmanager
@@ -74,7 +75,10 @@ class OutageTests(TransactionTestCase):
         self.assertContains(response, 'class="site-header"', status_code=503)
 
     def test_an_outage_is_logged_once(self) -> None:
-        with self.assertLogs("notes.unavailable", logging.WARNING) as logs, database_down():
+        with (
+            self.assertLogs("notes.delivery.unavailable", logging.WARNING) as logs,
+            database_down(),
+        ):
             for path in ("/", "/feed/", "/tag/"):
                 self.assertEqual(self.client.get(path).status_code, 503)
         self.assertEqual(len(logs.records), 1, logs.output)
@@ -86,7 +90,7 @@ class OutageTests(TransactionTestCase):
         with database_down():
             for path in ("/", "/feed/"):
                 self.client.get(path)
-        with self.assertLogs("notes.unavailable", logging.WARNING) as logs:
+        with self.assertLogs("notes.delivery.unavailable", logging.WARNING) as logs:
             # What Django signals when it connects again (an in-memory SQLite database never
             # disconnected, so it is sent here).
             connection_created.send(sender=type(connection), connection=connection)

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from notes import state
+from notes.delivery import state
 from notes.models import Note
 from notes.views import NoteListView
 from tests.factories import RICH_BODY, draft_and_scheduled, make_category, make_note, make_notes
@@ -591,7 +591,7 @@ class QueryCountTests(TestCase):
     published. The exact numbers are pinned too, so any added query shows up here.
     """
 
-    # The site state (version, navigation, counts: notes.state), then the page's own: its
+    # The site state (version, navigation, counts: notes.delivery.state), then the page's own: its
     # notes' stored cards.
     LIST_QUERIES = 2
     CATEGORY_QUERIES = 3  # the category, then as the list

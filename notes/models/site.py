@@ -1,5 +1,5 @@
 """What the site keeps beside its notes for readers: each note's search document and the site
-state every public page reads (notes.state)."""
+state every public page reads (notes.delivery.state)."""
 
 from __future__ import annotations
 

@@ -16,10 +16,10 @@ from django.utils.translation import pgettext
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from notes import state
 from notes.chrome import feed_links
 from notes.collation import name_key
 from notes.converters import page_number
+from notes.delivery import state
 from notes.models import Category, Note, Series
 
 # What a list item shows of a note: its own fields, its category, and its tags and papers

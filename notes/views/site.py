@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from notes import state
+from notes.delivery import state
 from notes.seo import site_url
 from notes.sitemaps import SITEMAPS
 

@@ -1,218 +1,34 @@
+"""The note admin: the form with live preview, bulk publishing and revision history
+(compare, restore, revert, recover)."""
+
 import json
 from itertools import pairwise
 
 import reversion
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
-from taggit.admin import TagAdmin as TaggitTagAdmin
-from taggit.models import Tag
 
-from notes import figures, locking, revisions
-from notes.forms import PaperForm
-from notes.models import Category, Figure, Note, Paper, Series, TagAlias, derived_once
+from notes import revisions
+from notes.admin.forms import NoteAdminForm, editor_messages
+from notes.admin.inlines import FigureInline, FigureUploadErrorsMixin, PaperInline
+from notes.models import Note, derived_once
 from notes.rendering import render_markdown
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "order", "note_count")
-    list_editable = ("order",)
-    search_fields = ("name", "description")
-    prepopulated_fields = {"slug": ("name",)}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
-        return super().get_queryset(request).annotate(_note_count=Count("notes"))
-
-    @admin.display(description="notes", ordering="_note_count")
-    def note_count(self, obj: Category) -> int:
-        return obj._note_count
-
-
-class SeriesPartInline(admin.TabularInline):
-    """A series' notes in order; the order is edited here, membership on each note's form."""
-
-    model = Note
-    fk_name = "series"
-    fields = ("title", "status", "published_at", "series_position")
-    readonly_fields = ("title", "status", "published_at")
-    ordering = ("series_position", "published_at", "id")
-    extra = 0
-    can_delete = False
-    verbose_name = _("part")
-    verbose_name_plural = _("parts (order: position in series)")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-@admin.register(Series)
-class SeriesAdmin(admin.ModelAdmin):
-    list_display = ("title", "slug", "part_count")
-    search_fields = ("title", "description")
-    prepopulated_fields = {"slug": ("title",)}
-    inlines = (SeriesPartInline,)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Series]:
-        return super().get_queryset(request).annotate(_part_count=Count("notes"))
-
-    @admin.display(description=_("parts"), ordering="_part_count")
-    def part_count(self, obj: Series) -> int:
-        return obj._part_count
-
-
-def editor_messages() -> dict[str, str]:
-    """The words the note form's scripts show, in the admin's language."""
-    return {
-        "preview": str(_("Preview as readers see it")),
-        "rendering": str(_("Rendering…")),
-        "rendered": str(_("Preview · %(time)s")),
-        "unavailable": str(_("Preview unavailable (%(reason)s). Your text is safe in the editor.")),
-        "offline": str(_("offline?")),
-        "kept": str(
-            _(
-                "This browser kept a version of this note that was not saved (%(time)s). "
-                "Restore it to continue where you left off, or discard it."
-            )
-        ),
-        "restore": str(_("Restore unsaved text")),
-        "discard": str(_("Discard it")),
-    }
-
-
-class NoteAdminForm(forms.ModelForm):
-    # The version the editor started from: a save over a newer one is refused with both
-    # texts shown (notes/locking.py).
-    edit_version = forms.CharField(
-        label=_("version being edited"), widget=forms.HiddenInput, required=False
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.conflict: locking.EditConflict | None = None
-        if self.instance.pk is not None and self.instance.updated_at is not None:
-            self.fields["edit_version"].initial = locking.edit_version(self.instance.updated_at)
-
-    def clean(self) -> dict:
-        cleaned_data = super().clean()
-        locking.check(self)
-        return cleaned_data
-
-    class Meta:
-        model = Note
-        fields = (
-            "title", "short_title", "slug", "category", "tags", "body", "language", "status",
-            "published_at", "author", "summary",
-        )  # fmt: skip
-        widgets = {
-            "body": forms.Textarea(
-                attrs={"rows": 32, "class": "markdown-editor", "spellcheck": "false"}
-            ),
-            "summary": forms.Textarea(attrs={"rows": 3}),
-            "title": forms.TextInput(attrs={"class": "vLargeTextField"}),
-        }
-
-
-class PaperInline(admin.StackedInline):
-    """The note's papers, by the rules the importer also applies (notes.forms.PaperForm)."""
-
-    model = Paper
-    form = PaperForm
-    extra = 0
-
-
-# Set on the request when a figure could not be written; the form is shown again with it.
-FIGURE_STORAGE_ERROR = "_figure_storage_error"
-
-
-class FigureFormSet(forms.BaseInlineFormSet):
-    storage_error = ""
-
-    def clean(self) -> None:
-        """After a failed write (see ``FigureUploadErrorsMixin``), the reason goes on each
-        new upload's image field, where the editor picks the file again."""
-        super().clean()
-        if not self.storage_error:
-            return
-        uploads = [form for form in self.forms if "image" in form.changed_data]
-        for form in uploads:
-            form.add_error("image", self.storage_error)
-        if not uploads:
-            raise forms.ValidationError(self.storage_error)
-
-
-class FigureInline(admin.TabularInline):
-    model = Figure
-    formset = FigureFormSet
-    extra = 1
-    classes = ("figure-inline",)
-    fields = ("image", "alt", "caption", "thumbnail", "snippet")
-    readonly_fields = ("thumbnail", "snippet")
-
-    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "image":
-            field.help_text = figures.help_text()  # with this site's DJANGO_MAX_UPLOAD_MB
-        return field
-
-    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        error = getattr(request, FIGURE_STORAGE_ERROR, "")
-        if error:
-            formset = type(formset.__name__, (formset,), {"storage_error": error})
-        return formset
-
-    @admin.display(description=_("preview"))
-    def thumbnail(self, obj: Figure) -> str:
-        if not obj.pk:
-            return "—"
-        return format_html('<img class="figure-thumb" src="{}" alt="{}">', obj.image.url, obj.alt)
-
-    @admin.display(description=_("Markdown to paste into the body"))
-    def snippet(self, obj: Figure) -> str:
-        if not obj.pk:
-            return _("Saved figures show a snippet here.")
-        return format_html(
-            '<input class="figure-snippet" type="text" readonly value="{}" aria-label="{}">',
-            obj.markdown,
-            _("Markdown snippet"),
-        )
-
-
-class FigureUploadErrorsMixin:
-    """A figure that cannot be written (disk full, read-only media folder) rolls back the
-    whole save, as any error in the admin's transaction does, and the files of the other
-    figures written before it are removed. Instead of an error page the editor gets the form
-    back, with everything typed in it and the reason on the image field."""
-
-    def changeform_view(
-        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
-    ) -> HttpResponse:
-        try:
-            with figures.discarded_on_failure():
-                return super().changeform_view(request, object_id, form_url, extra_context)
-        except figures.FigureNotStored as exc:
-            figures.logger.error("A figure upload could not be stored: %s", exc)
-            setattr(request, FIGURE_STORAGE_ERROR, str(figures.FigureNotStored.message))
-            # The same submission again: now invalid, so it is shown, not saved.
-            return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Note)
@@ -572,28 +388,3 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
                 request, object_id, version_id, extra_context
             ),
         )
-
-
-class TagAliasInline(admin.TabularInline):
-    model = TagAlias
-    extra = 2
-    verbose_name = _("alias (another name readers may search for)")
-
-
-admin.site.unregister(Tag)
-
-
-@admin.register(Tag)
-class TagAdmin(TaggitTagAdmin):
-    """taggit's tag admin (merge included) with the tag's aliases: searching any of them finds
-    the notes with the tag."""
-
-    inlines = (TagAliasInline,)
-    list_display = ("name", "slug", "alias_list")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
-        return super().get_queryset(request).prefetch_related("aliases")
-
-    @admin.display(description=_("aliases"))
-    def alias_list(self, obj: Tag) -> str:
-        return ", ".join(alias.name for alias in obj.aliases.all())

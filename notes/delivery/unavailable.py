@@ -6,7 +6,7 @@ While PostgreSQL is stopped, restarting or out of reach, a view that asks it fai
 is briefly unavailable, with ``Retry-After``, drawn without the database: the header's
 category navigation, which comes from the site state, is left out. A page the page cache
 holds for the current site version is still served from Redis, asking no database
-(notes.caching), so with Redis most pages stay up; nothing older than that is served.
+(notes.delivery.caching), so with Redis most pages stay up; nothing older than that is served.
 
 Django closes a connection that failed once the request ends and checks a persistent one
 before reusing it (``CONN_HEALTH_CHECKS``); a connection this failure left unusable is
@@ -29,7 +29,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.views import defaults
 
-from notes.outages import Outage, one_line
+from notes.delivery.outages import Outage, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def database_failed(error: BaseException) -> None:
     _outage.failed(error)
 
 
-@receiver(connection_created, dispatch_uid="notes.unavailable.database_back")
+@receiver(connection_created, dispatch_uid="notes.delivery.unavailable.database_back")
 def database_back(sender, connection, **kwargs) -> None:
     _outage.ended()
 

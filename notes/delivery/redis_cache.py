@@ -12,7 +12,7 @@ writes are dropped), then tries again with the next call. A Redis that does not 
 all thus costs one timeout per process every few seconds, not one per cache call, and the
 log gets one line when it goes away and one when it is back, not a traceback per call.
 Deletes that could not be made are made when it is back, together with the site state's
-key (notes.state): a Redis that kept its data across the outage (persistence, a network
+key (notes.delivery.state): a Redis that kept its data across the outage (persistence, a network
 cut) would otherwise hand out a state some editor's save has already made old. Only
 ``incr``, ``decr`` and ``clear`` still raise, having no harmless fallback.
 """
@@ -32,7 +32,7 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from notes.outages import Outage
+from notes.delivery.outages import Outage
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -136,7 +136,7 @@ class ReusingRedisCache(RedisCache):
     def _after_outage(self) -> None:
         """Before anything is read again: the deletes that failed, and the site state, which
         a save during the outage may have made old without being able to say so here."""
-        from notes.state import CACHE_KEY
+        from notes.delivery.state import CACHE_KEY
 
         keys = {*self.breaker.pending_deletes, self.make_and_validate_key(CACHE_KEY)}
         self._cache.delete_many(list(keys))

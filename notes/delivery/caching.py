@@ -1,5 +1,6 @@
 """Public pages and feeds: one conditional GET, one page cache and one Cache-Control, all keyed
-by the site state's version (notes.state), so no copy outlives the change that makes it wrong.
+by the site state's version (notes.delivery.state), so no copy outlives the change that makes
+it wrong.
 
 Views readers see are marked with ``public``. ``PageCacheMiddleware`` sits near the top of
 the stack, above sessions, locale, CSRF, authentication and messages: per GET it reads the
@@ -25,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
-from notes import methods, state
+from notes.delivery import methods, state
 
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 KEPT_HEADERS = (

@@ -1,0 +1,360 @@
+"""Importing: note files saved as notes, each all or nothing, and the side files (categories,
+series, authors, tags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import reversion
+import yaml
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_unicode_slug
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from taggit.models import Tag
+
+from notes.importexport.reading import (
+    AUTHORS_FILE,
+    DEFAULT_CATEGORY,
+    SERIES_FILE,
+    TAGS_FILE,
+    NoteFile,
+    NoteFileError,
+    _field_length,
+    _given_slug,
+    find_note_files,
+    read_note_file,
+    to_text,
+)
+from notes.models import (
+    Category,
+    Figure,
+    Note,
+    OldName,
+    Paper,
+    Series,
+    TagAlias,
+    derived_once,
+    rerender_linking_notes,
+)
+from notes.rendering.markdown_ext import wiki_key
+from notes.revisions import add_note_to_revision
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[tuple[Path, str]] = field(default_factory=list)
+    notices: list[tuple[Path, str]] = field(default_factory=list)
+
+
+def load_categories_file(path: Path) -> None:
+    """Category descriptions and order travel in the folder's _categories.yml."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of categories")
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise NoteFileError(f"every category needs a 'name': {entry!r}")
+        category = Category.objects.filter(name=entry["name"]).first() or Category(
+            name=entry["name"]
+        )
+        category.slug = entry.get("slug") or category.slug
+        category.description = entry.get("description", category.description) or ""
+        category.order = int(entry.get("order", category.order) or 0)
+        category.save()
+
+
+def load_tags_file(path: Path) -> None:
+    """Each tag's aliases, as the file lists them (a tag the file names is created), and its
+    slug, its page's address, when the file gives one (exports since backups were whole)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of tags")
+    slugs: dict[Tag, str] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
+            raise NoteFileError(f"every tag needs a 'name': {entry!r}")
+        aliases = entry.get("aliases") or []
+        if not isinstance(aliases, list):
+            raise NoteFileError(f"'aliases' of {entry['name']!r} must be a list")
+        names = list(dict.fromkeys(str(alias).strip() for alias in aliases if str(alias).strip()))
+        if any(len(name) > _field_length(TagAlias, "name") for name in names):
+            raise NoteFileError(f"an alias of {entry['name']!r} is too long")
+        slug = str(entry.get("slug") or "").strip()
+        if slug:
+            try:
+                validate_unicode_slug(slug)
+            except ValidationError as exc:
+                raise NoteFileError(f"the slug of {entry['name']!r} is not a slug") from exc
+        tag = Tag.objects.filter(name=str(entry["name"]).strip()).first() or Tag.objects.create(
+            name=str(entry["name"]).strip()
+        )
+        tag.aliases.exclude(name__in=names).delete()
+        for name in names:
+            TagAlias.objects.get_or_create(tag=tag, name=name)
+        if slug and slug != tag.slug:
+            slugs[tag] = slug
+    set_tag_slugs(slugs)
+
+
+def set_tag_slugs(slugs: dict[Tag, str]) -> None:
+    """Give tags their slugs back. Restored in another order, two tags whose names slugify
+    alike ("C" and "C++") may hold each other's: those step aside first."""
+    moving = {tag.pk for tag in slugs}
+    for holder in Tag.objects.filter(slug__in=slugs.values()):
+        if holder.pk not in moving:
+            raise NoteFileError(f"the slug {holder.slug!r} is another tag's: {holder.name!r}")
+        holder.slug = f"{holder.slug}-{holder.pk}-moving"
+        holder.save(update_fields=["slug"])
+    for tag, slug in slugs.items():
+        tag.slug = slug
+        tag.save(update_fields=["slug"])
+
+
+def load_authors_file(path: Path) -> list[str]:
+    """The names readers see for the authors (user names in the notes' ``author:``). A user
+    this site lacks is created with no password and no staff rights; an existing user's name
+    is only filled in, never replaced. Returns the user names created."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of authors")
+    user_model = get_user_model()
+    created = []
+    for entry in entries:
+        username = str(entry.get("username") or "").strip() if isinstance(entry, dict) else ""
+        if not username:
+            raise NoteFileError(f"every author needs a 'username': {entry!r}")
+        if len(username) > _field_length(user_model, user_model.USERNAME_FIELD):
+            raise NoteFileError(f"the user name {username[:40]!r}… is too long")
+        user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+        if user is None:
+            user = user_model(**{user_model.USERNAME_FIELD: username})
+            user.set_unusable_password()
+            created.append(username)
+        for key in ("first_name", "last_name"):
+            value = to_text(entry.get(key), key, _field_length(user_model, key))
+            if value and not getattr(user, key, ""):
+                setattr(user, key, value)
+        user.save()
+    return created
+
+
+def load_series_file(path: Path) -> None:
+    """Series titles and descriptions; notes join them by ``series:`` (a slug or title)."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise NoteFileError("must be a list of series")
+    for entry in entries:
+        if not isinstance(entry, dict) or not str(entry.get("title") or "").strip():
+            raise NoteFileError(f"every series needs a 'title': {entry!r}")
+        title = to_text(entry["title"], "title", _field_length(Series, "title"))
+        slug = (
+            _given_slug(str(entry["slug"]))[: _field_length(Series, "slug")]
+            if entry.get("slug")
+            else ""
+        )
+        series = (slug and Series.objects.filter(slug=slug).first()) or (
+            Series.objects.filter(title=title).first() or Series(slug=slug)
+        )
+        series.title = title
+        series.description = str(entry.get("description") or "")
+        series.save()
+
+
+def find_series(name: str) -> Series:
+    """The series a note's front matter names, by slug or title; a new one if neither."""
+    return (
+        Series.objects.filter(slug=name).first()
+        or Series.objects.filter(title=name).first()
+        or Series.objects.create(title=name)
+    )
+
+
+def import_paths(paths: list[Path]) -> ImportReport:
+    report = ImportReport()
+    categories_files, files = find_note_files(paths)
+    tags_files = [path / TAGS_FILE for path in paths if (path / TAGS_FILE).is_file()]
+    for path in categories_files:
+        _load_side_file(path, load_categories_file, report)
+    for path in (path / SERIES_FILE for path in paths if (path / SERIES_FILE).is_file()):
+        _load_side_file(path, load_series_file, report)
+    for path in (path / AUTHORS_FILE for path in paths if (path / AUTHORS_FILE).is_file()):
+        created = _load_side_file(path, load_authors_file, report) or []
+        report.notices += [
+            (path, f"created user '{name}' (no password, not staff)") for name in created
+        ]
+    for path in files:
+        if not path.exists():
+            report.errors.append((path, "no such file or folder"))
+            continue
+        try:
+            note_file = read_note_file(path)
+            with transaction.atomic(), reversion.create_revision(), derived_once():
+                reversion.set_comment(f"Imported from {path.name}")
+                created = save_note_file(note_file, report)
+        except NoteFileError as exc:
+            report.errors.append((path, str(exc)))
+            continue
+        except DatabaseError as exc:
+            # The file's own transaction is rolled back; one bad file (say, an author name longer
+            # than PostgreSQL allows) must not stop the rest of the import.
+            report.errors.append((path, f"could not be saved: {exc}"))
+            continue
+        (report.created if created else report.updated).append(note_file.slug)
+    # After the notes, so the tags the aliases belong to exist with their notes' spelling.
+    for path in tags_files:
+        _load_side_file(path, load_tags_file, report)
+    return report
+
+
+def _load_side_file(path: Path, load, report: ImportReport) -> Any:
+    """_categories.yml, _series.yml, _authors.yml or _tags.yml, all or nothing; a broken one
+    is reported, not fatal."""
+    try:
+        with transaction.atomic():
+            return load(path)
+    except (NoteFileError, yaml.YAMLError, ValueError) as exc:
+        report.errors.append((path, str(exc)))
+    except DatabaseError as exc:  # e.g. a negative order, a slug another category has
+        report.errors.append((path, f"could not be saved: {exc}"))
+    return None
+
+
+def save_note_file(data: NoteFile, report: ImportReport) -> bool:
+    if not data.category_given:
+        report.notices.append((data.path, f"no 'category': filed under '{DEFAULT_CATEGORY}'"))
+    if data.extra:
+        keys = ", ".join(sorted(data.extra))
+        report.notices.append(
+            (data.path, f"kept front-matter keys this version does not use: {keys}")
+        )
+    category = Category.objects.filter(name=data.category).first()
+    if category is None:
+        category = Category.objects.create(name=data.category)
+    note = Note.objects.filter(slug=data.slug).first()
+    created = note is None
+    if created:
+        note = Note(slug=data.slug)
+    note.title = data.title
+    note.body = data.body
+    note.summary = data.summary
+    note.language = data.language
+    note.short_title = data.short_title
+    note.category = category
+    note.status = Note.Status.DRAFT if data.draft else Note.Status.PUBLISHED
+    if data.published_at is not None:
+        note.published_at = data.published_at
+    note.extra_front_matter = data.extra
+    note.series = find_series(data.series) if data.series else None
+    note.series_position = data.series_position if data.series else None
+    if data.author:
+        note.author = find_or_create_author(data.author, data.path, report)
+    note.save()
+    note.tags.set(data.tags, clear=True)
+    note.papers.all().delete()
+    Paper.objects.bulk_create(
+        Paper(note=note, position=position, **record) for position, record in enumerate(data.papers)
+    )
+    if data.figures is not None and save_figures(note, data, report):
+        # Rendered again now that its images' sizes are known, as the admin does.
+        note.rerender()
+    names = restore_old_names(note, slugs=data.old_slugs, titles=data.old_titles)
+    if names:
+        # Notes imported before this one may [[link]] to it by a name it had before.
+        rerender_linking_notes(names, exclude_pk=note.pk)
+    if data.created_at is not None:
+        Note.objects.filter(pk=note.pk).update(created_at=data.created_at)
+        note.created_at = data.created_at
+    # updated_at is auto_now; an import restores the file's value after saving. A new note
+    # whose file has no 'updated' was never edited after publishing: saying "updated today"
+    # because it was imported today would mislead readers.
+    updated_at = data.updated_at
+    if (
+        updated_at is None
+        and created
+        and note.published_at is not None
+        and note.published_at <= timezone.now()
+    ):
+        updated_at = note.published_at
+    if updated_at is not None:
+        Note.objects.filter(pk=note.pk).update(updated_at=updated_at)
+        note.updated_at = updated_at
+    # Papers are bulk-created (no save signals): the revision takes the note as imported.
+    add_note_to_revision(note)
+    return created
+
+
+def save_figures(note: Note, data: NoteFile, report: ImportReport) -> bool:
+    """The note's figures become the file's (their image files are expected in MEDIA_ROOT:
+    copy the backup's media folder first). Returns whether any changed."""
+    storage = Figure._meta.get_field("image").storage
+    existing = {figure.image.name: figure for figure in note.figures.all()}
+    changed = False
+    for index, record in enumerate(data.figures or []):
+        name = record["image"]
+        present = storage.exists(name)
+        if not present:
+            if not (record["width"] and record["height"]):
+                raise NoteFileError(
+                    f"figures[{index}]: {name} is not in the media folder: copy it there first"
+                )
+            report.notices.append((data.path, f"figure file not in the media folder: {name}"))
+        figure = existing.pop(name, None)
+        if figure is None:
+            # With its size given, the file is not opened to measure it (it may be missing).
+            figure = Figure(note=note, image=name, width=record["width"], height=record["height"])
+        values = {key: record[key] for key in ("alt", "caption", "width", "height")}
+        if not values["width"] or not values["height"]:
+            values.update(width=figure.image.width, height=figure.image.height)
+        if figure.pk is None or any(getattr(figure, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(figure, key, value)
+            figure.save()
+            changed = True
+    for figure in existing.values():  # no longer in the file: the row goes, the file stays
+        figure.delete()
+        changed = True
+    return changed
+
+
+def restore_old_names(note: Note, *, slugs: list[str], titles: list[str]) -> set[str]:
+    """The slugs and titles the note had before, so its old addresses redirect and old
+    [[links]] resolve. A name another note now has is no longer an old one (as on save).
+    Returns the names added."""
+    wanted = [(OldName.Kind.SLUG, slug) for slug in slugs]
+    wanted += [(OldName.Kind.TITLE, wiki_key(title)) for title in titles]
+    if not wanted:
+        return set()
+    keys = {key for _kind, key in wanted}
+    in_use = set(
+        Note.objects.filter(Q(slug__in=keys) | Q(title_key__in=keys)).values_list(
+            "slug", "title_key"
+        )
+    )
+    taken = {(OldName.Kind.SLUG, slug) for slug, _title in in_use}
+    taken |= {(OldName.Kind.TITLE, title) for _slug, title in in_use}
+    kept = set(OldName.objects.filter(note=note).values_list("kind", "key"))
+    added = set()
+    for kind, key in wanted:
+        if (kind, key) in taken or (kind, key) in kept:
+            continue
+        OldName.objects.update_or_create(kind=kind, key=key, defaults={"note": note})
+        added.add(key)
+    return added
+
+
+def find_or_create_author(username: str, path: Path, report: ImportReport):
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+    if user is None:
+        user = user_model(**{user_model.USERNAME_FIELD: username})
+        user.set_unusable_password()
+        user.save()
+        report.notices.append((path, f"created user '{username}' (no password, not staff)"))
+    return user
