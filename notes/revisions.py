@@ -3,9 +3,9 @@
 Every save through the admin, the bulk actions and the importer stores a revision: what the
 editor wrote of the note (``NOTE_FIELDS``; its rendering and derived data are made again on
 restore), its papers and figures, and its tags (taggit's TaggedItem rows, followed through
-``Note.tagged_items``). This module registers those models (imported by notes/admin.py and
-notes/importexport.py, before the admin would register them on its own), reads revisions back
-for the history and compare pages, and restores a revision in one step.
+``Note.tagged_items``). This module registers those models (imported by notes/admin/note.py
+and notes/importexport/importing.py, before the admin would register them on its own), reads
+revisions back for the history and compare pages, and restores a revision in one step.
 """
 
 from __future__ import annotations
