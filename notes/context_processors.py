@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from notes import chrome
 from notes.converters import page_number
 from notes.delivery import state
+from notes.delivery.caching import release
 from notes.models import Category
 from notes.seo import absolute
 
@@ -11,8 +12,9 @@ from notes.seo import absolute
 def site(request: HttpRequest) -> dict:
     """Site name, the shared addresses and the category navigation, on every page.
 
-    The categories come from the site state (notes.delivery.state), read only when a template shows
-    them: the admin's pages never ask for it.
+    The categories come from the site state (notes.delivery.state), read only when a template
+    shows them: the admin's pages never ask for it. ``site_version`` keys fragments kept with
+    ``{% cache %}``: like the page cache, a change or a deploy starts them afresh.
     """
     try:
         context = chrome.page_context(request.get_full_path(), request)
@@ -28,6 +30,7 @@ def site(request: HttpRequest) -> dict:
         "canonical_url": canonical,
         "navigation": lambda: state.current(request).navigation,
         "nav_categories": lambda: navigation(request),
+        "site_version": lambda: f"{release()}-{state.current(request).tag}",
     }
 
 
