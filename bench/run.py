@@ -386,6 +386,23 @@ def postgres_reachable() -> bool:
         return False
 
 
+def database_bytes(database: str, url: str, name: str) -> int:
+    """The database's size on disk: the SQLite file after VACUUM, or pg_database_size after
+    VACUUM FULL (both leave out space freed by deletes, which a long-lived database reuses)."""
+    if database != "postgres":
+        import sqlite3
+
+        path = url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as connection:
+            connection.execute("VACUUM")
+        return Path(path).stat().st_size
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/{name}", autocommit=True) as connection:
+        connection.execute("VACUUM FULL")
+        return connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+
+
 @contextlib.contextmanager
 def throwaway_database(database: str, name: str, folder: Path) -> Iterator[str]:
     """The URL of an empty database: a PostgreSQL one created here and dropped after, or a
@@ -491,9 +508,12 @@ def measure_import(database: str, count: int) -> dict:
                 stdout=subprocess.DEVNULL,
             )
             seconds = time.perf_counter() - began
+            size = database_bytes(database, url, f"bench_import_{count}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    print(f"database: {size / 1e6:.1f} MB, {size / count / 1e3:.1f} KB per note")
     result = {"database": database, "notes": count, "seconds": round(seconds, 1),
+              "bytes_per_note": round(size / count),
               "notes_per_second": round(count / seconds, 1)}  # fmt: skip
     print(f"import_notes: {count} notes into {database} in {seconds:.0f} s "
           f"({count / seconds:.0f} notes/s)")  # fmt: skip

@@ -1,16 +1,20 @@
 """A note's page (and its staff preview): the note, and the published notes around it."""
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView
 
 from notes import neighbours, related, seo
+from notes.delivery import state
+from notes.delivery.caching import release
 from notes.models import Note, OldName, Paper
 from notes.seo import absolute
 from notes.views.lists import PublishedNotesMixin
@@ -55,8 +59,21 @@ class NoteContextMixin:
 
     def page_parts(self, note: Note, papers: list[Paper]) -> dict:
         """The parts of the page that show the note itself: meta tags, head (math styles,
-        JSON-LD), header and what precedes the body (papers, contents)."""
+        JSON-LD), header and what precedes the body (papers, contents). Readers' copies are
+        kept for the site's version, like list cards: a note page's own parts are the same on
+        every request until something changes."""
         preview = getattr(self, "preview", False)
+        if preview:
+            return self.draw_parts(note, papers, preview=True)
+        site = f"{release()}-{state.current(self.request).tag}"
+        key = f"notes:note-parts:{note.pk}:{get_language()}:{site}"
+        parts = cache.get(key)
+        if parts is None:
+            parts = self.draw_parts(note, papers, preview=False)
+            cache.set(key, parts, 3600)
+        return {name: mark_safe(html) for name, html in parts.items()}
+
+    def draw_parts(self, note: Note, papers: list[Paper], *, preview: bool) -> dict:
         tags = note.tag_links
         image = seo.first_image(note)
         context = {
