@@ -7,11 +7,13 @@ host name is byte for byte the same, and readers never see an item twice.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -32,6 +34,19 @@ def _absolute(path: str) -> str:
     """``path`` on DJANGO_SITE_URL, encoded as Django encodes the addresses it makes absolute
     itself (items' ids were made that way once, and must not change)."""
     return iri_to_uri(absolute(None, path))
+
+
+def item_content(note: Note) -> str:
+    """The note's HTML as feeds carry it: math's layout inline (feed readers have no math.css)
+    and links absolute. A pure function of the stored body, kept with the cache by the body's
+    digest, so it is made once per body rather than once per feed and request."""
+    digest = hashlib.sha256(f"{settings.SITE_URL}|{note.body_html}".encode()).hexdigest()[:32]
+    key = f"notes:feed-content:{digest}"
+    content = cache.get(key)
+    if content is None:
+        content = feed_content(inline_styles(note.body_html))
+        cache.set(key, content, 24 * 3600)
+    return content
 
 
 class LatestNotesFeed(Feed):
@@ -102,8 +117,7 @@ class LatestNotesFeed(Feed):
         return [xml_text(name) for name in names]
 
     def item_extra_kwargs(self, note: Note) -> dict:
-        # Feed readers have no math.css: math's layout travels inline.
-        return {"content": feed_content(inline_styles(note.body_html)), "lang": note.lang}
+        return {"content": item_content(note), "lang": note.lang}
 
 
 class LatestNotesAtomFeed(LatestNotesFeed):
