@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The browser tests (tests/test_browser.py) run Debian's chromium; Playwright's own browser
+# The browser tests (tests/views/test_browser.py) run Debian's chromium; Playwright's own browser
 # download is not used. Installed once, quietly, as root (or through sudo).
 CHROMIUM := /usr/bin/chromium
 browser-deps:
@@ -35,7 +35,7 @@ browser-deps:
 	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	fi
 
-# The accessibility checks (tests/test_accessibility.py) run the Nu HTML checker (vnu.jar,
+# The accessibility checks (tests/views/test_accessibility.py) run the Nu HTML checker (vnu.jar,
 # Java) and axe-core, both pinned in package.json and installed from npm into node_modules/.
 checker-deps:
 	@if ! command -v java >/dev/null; then \
@@ -66,7 +66,7 @@ test-postgres: install browser-deps checker-deps
 # or warning) and axe-core in Chromium (no serious or critical violation; light, dark, and
 # dark chosen with the switch) on the demo's pages; feedparser and the RSS 2.0 and Atom
 # (RFC 4287) grammars and rules on every kind of feed in both languages
-# (tests/test_accessibility.py, tests/test_feed_validity.py). CI runs it after `make test`.
+# (tests/views/test_accessibility.py, tests/views/test_feed_validity.py). CI runs it after `make test`.
 check-clients: install browser-deps checker-deps
 	$(BIN)/python -m pytest -m clients
 
@@ -139,12 +139,12 @@ bench-quick: install bench-deps
 bench-import: install
 	$(BIN)/python bench/run.py --import-notes 10000 --databases postgres --json bench-import.json
 
-# Faults for real (tests/test_faults.py, marked `faults`, left out of every other run): the
+# Faults for real (tests/delivery/test_faults.py, marked `faults`, left out of every other run): the
 # site under gunicorn while PostgreSQL is stopped (pg_ctlcluster) and started again, and a
 # private Redis stopped and started again. Stops the machine's PostgreSQL for a few seconds,
 # so it waits until no other client is connected; CI runs it after the suite.
 test-faults: install
-	$(BIN)/python -m pytest -m faults tests/test_faults.py -s -p no:cacheprovider
+	$(BIN)/python -m pytest -m faults tests/delivery/test_faults.py -s -p no:cacheprovider
 
 # A minute of 64 connections (wrk) on gunicorn, PostgreSQL and Redis while an editor saves
 # through the admin: no error, no non-200, every save seen at once, the scheduled note at its

@@ -1,9 +1,10 @@
 import pytest
 from django.core.management import call_command
 
-# Tests that stop the machine's shared services (tests/test_faults.py stops PostgreSQL): left
-# out of every run whose `-m` does not name them, so neither `pytest` nor `make test` (nor
-# someone running one file) can break another run in progress. `make test-faults` names them.
+# Tests that stop the machine's shared services (tests/delivery/test_faults.py stops
+# PostgreSQL): left out of every run whose `-m` does not name them, so neither `pytest` nor
+# `make test` (nor someone running one file) can break another run in progress.
+# `make test-faults` names them.
 OPT_IN_MARKERS = ("faults",)
 
 
@@ -41,7 +42,7 @@ def default_language():
 @pytest.fixture(autouse=True)
 def page_cache_off(settings):
     """Tests read each response's context, which a page served from the cache has not; the
-    cache's own tests (tests/test_caching.py) turn it back on."""
+    cache's own tests (tests/delivery/test_caching.py) turn it back on."""
     from django.core.cache import cache
 
     settings.PAGE_CACHE = False

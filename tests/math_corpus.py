@@ -1,7 +1,7 @@
 # ruff: noqa: E501 (formulas are kept on one line each, as an editor types them)
 """Formulas typical of ML papers, grouped by what a reader would see go wrong.
 
-Each entry names the measurement ``tests/test_math_layout.py`` makes on it in Chromium; the
+Each entry names the measurement ``tests/rendering/test_math_layout.py`` makes on it in Chromium; the
 groups follow the defects found against Temml, the reference converter: columns that do not
 line up, limits beside their operator, small display operators, short delimiters, loose
 primes, invisible accents, tags glued to formulas, missing rules and boxes, and spacing.

@@ -61,7 +61,7 @@ ROUTES = {
 }
 # What a route needs in its query string to be a page.
 QUERIES = {"notes:search-feed": "q=lora", "notes:search-feed-atom": "q=lora"}
-# Staff-only, never cached: tests/test_preview.py.
+# Staff-only, never cached: tests/admin/test_preview.py.
 NOT_PUBLIC = {"notes:preview"}
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 

@@ -2,7 +2,7 @@
 not a 500.
 
 The outage is simulated in the test process as a stopped server looks to Django: the open
-connection is gone and every new one is refused by the driver. tests/test_faults.py stops
+connection is gone and every new one is refused by the driver. tests/delivery/test_faults.py stops
 the real PostgreSQL under gunicorn (`make test-faults`).
 """
 

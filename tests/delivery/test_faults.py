@@ -42,7 +42,7 @@ from tests.redis_server import PrivateRedis, free_port, private_redis
 
 pytestmark = pytest.mark.faults
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 RESULT = "FAULTS-RESULT "
 # PostgreSQL is started again after this long whatever happens to the test process.

@@ -1,7 +1,7 @@
 """Tests for notes.rendering.math: the LaTeX that notes on ML papers must typeset, the broken
 input that must be refused with a message, and the allowlist every formula's markup keeps to.
 
-How the formulas *look* is measured in a real browser in tests/test_math_layout.py.
+How the formulas *look* is measured in a real browser in tests/rendering/test_math_layout.py.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from notes.importexport import import_paths
 from notes.models import Note
-from tests.test_browser import (  # noqa: F401 - fixtures are used by name
+from tests.views.test_browser import (  # noqa: F401 - fixtures are used by name
     SCREENSHOTS,
     assert_no_horizontal_overflow,
     browser,

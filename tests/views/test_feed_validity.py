@@ -3,7 +3,7 @@ reads it without error, and it is valid RSS 2.0 / Atom (RFC 4287) by the grammar
 of tests/feedcheck.py, which stand in for the W3C Feed Validation Service offline.
 
 Marked ``clients``: ``make check-clients`` runs these with the Nu checker and axe-core
-(tests/test_accessibility.py), once, after ``make test``.
+(tests/views/test_accessibility.py), once, after ``make test``.
 """
 
 from __future__ import annotations

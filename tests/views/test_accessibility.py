@@ -5,7 +5,7 @@ headless Chromium on the same pages in the light and the dark theme (the system'
 dark chosen with the theme switch on a light system). Both come from npm
 (``make checker-deps``); the checks fail, not skip, when they are missing. They are marked
 ``clients`` and run by ``make check-clients`` (once, after ``make test``), with the feed
-checks of tests/test_feed_validity.py.
+checks of tests/views/test_feed_validity.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from taggit.models import Tag
 
 from notes.importexport import import_paths
 from notes.models import Category, Note
-from tests.test_browser import browser, live_server, open_page  # noqa: F401 (fixtures)
+from tests.views.test_browser import browser, live_server, open_page  # noqa: F401 (fixtures)
 
 NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"

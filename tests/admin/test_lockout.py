@@ -15,7 +15,7 @@ from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOGIN = reverse("admin:login") + "?next=/admin/"
 PASSWORD = "correct-horse-42"
 ATTACKER = "203.0.113.5"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import make_category, make_note
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ContentSecurityPolicyTests(TestCase):

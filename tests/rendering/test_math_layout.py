@@ -20,7 +20,7 @@ from notes.importexport import import_paths
 from notes.models import Note
 from tests import math_corpus as corpus
 from tests.factories import make_note
-from tests.test_browser import browser, live_server, open_page  # noqa: F401 (fixtures)
+from tests.views.test_browser import browser, live_server, open_page  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

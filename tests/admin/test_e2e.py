@@ -4,7 +4,7 @@ switches), an editor (sign in, write a note with math and a figure, preview it, 
 edit it, restore the earlier revision) and a subscriber (find the feed from the home page,
 read it with feedparser).
 
-The browser, the live server and the page helpers are those of tests/test_browser.py.
+The browser, the live server and the page helpers are those of tests/views/test_browser.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from notes.importexport import import_paths
 from notes.models import Note
 from site_config.urls import urlpatterns as site_urlpatterns
 from tests.factories import make_category, make_note
-from tests.test_browser import (  # noqa: F401 (fixtures)
+from tests.views.test_browser import (  # noqa: F401 (fixtures)
     SCREENSHOTS,
     assert_no_horizontal_overflow,
     browser,

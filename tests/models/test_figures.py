@@ -28,8 +28,8 @@ from PIL import Image
 from notes.models import Figure, Note
 from notes.storage import MediaStorage
 from site_config.urls import urlpatterns as site_urlpatterns
+from tests.admin.test_lockout import settings_value
 from tests.factories import make_category, make_note
-from tests.test_lockout import settings_value
 
 SVG = (
     b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from notes.models import Figure, Note
 from tests.factories import make_category, make_note
-from tests.test_browser import (  # noqa: F401 (fixtures)
+from tests.views.test_browser import (  # noqa: F401 (fixtures)
     SCREENSHOTS,
     browser,
     live_server,
