@@ -4,6 +4,7 @@ the pure helpers that make a note's HTML and names fit to carry in a feed."""
 from __future__ import annotations
 
 import re
+from io import StringIO, TextIOBase
 
 from django.conf import settings
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -30,7 +31,21 @@ def feed_content(html: str) -> str:
     return _CONTROL.sub("", absolutize(html, settings.SITE_URL))
 
 
-class ContentRssFeed(Rss201rev2Feed):
+class WholeWriteMixin:
+    """Hands the document to the response in one write: Django's generator writes each XML
+    token to it on its own (some 1,000 writes for a feed of 20 notes)."""
+
+    def write(self, outfile, encoding) -> None:
+        buffer = StringIO()
+        super().write(buffer, encoding)
+        text = buffer.getvalue()
+        if isinstance(outfile, TextIOBase):  # writeString()
+            outfile.write(text)
+        else:  # encoded as Django's writer does: what it cannot carry, as character references
+            outfile.write(text.encode(encoding, "xmlcharrefreplace"))
+
+
+class ContentRssFeed(WholeWriteMixin, Rss201rev2Feed):
     """RSS 2.0 with each item's full HTML in ``content:encoded`` (an item's ``content``)."""
 
     def rss_attributes(self) -> dict:
@@ -45,7 +60,7 @@ class ContentRssFeed(Rss201rev2Feed):
             handler.addQuickElement("content:encoded", item["content"])
 
 
-class ContentAtomFeed(Atom1Feed):
+class ContentAtomFeed(WholeWriteMixin, Atom1Feed):
     """Atom with each entry's full HTML in ``<content type="html">`` and its own language."""
 
     def item_attributes(self, item) -> dict:

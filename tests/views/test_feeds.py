@@ -226,7 +226,8 @@ class ScheduledNoteFeedTests(TestCase):
 
 
 class FeedQueryCountTests(TestCase):
-    """A feed runs a fixed number of queries for 3 notes or 25, each with several tags."""
+    """A feed runs a fixed number of queries for 3 notes or 25, each with several tags and an
+    author."""
 
     SITE_QUERIES = 2  # the site state, the notes (with category and author)
     CATEGORY_QUERIES = 3  # the category, then as the site feed
@@ -244,6 +245,7 @@ class FeedQueryCountTests(TestCase):
             tags=[CHINESE_TAG, "PEFT", "LoRA"],
             prefix="Feed",
             series=cls.series,
+            author=get_user_model().objects.create_user("bo", first_name="Bo"),
         )
         cls.kept = cls.notes[5:8]
 

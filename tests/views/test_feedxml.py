@@ -4,6 +4,7 @@ with the full note, and each item as the feeds write it, from what the note hold
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from unittest import mock
 from xml.dom import minidom
 
 from django.conf import settings
@@ -139,6 +140,23 @@ class FeedItemTests(TestCase):
                     xml = self.client.get(prefix + path).content.decode()
                     with translation.override(language):
                         self.assertIn(expected_item(self.note, kind), xml)
+
+    def test_an_items_html_is_made_once_per_body_and_again_after_a_deploy(self) -> None:
+        """Kept with the cache by the body it is made from; a release that may write math's
+        layout otherwise makes it again rather than serve the old one."""
+        url = reverse("notes:feed")
+        with mock.patch("notes.feeds.inline_styles", side_effect=inline_styles) as styled:
+            first = self.client.get(url).content
+            self.assertEqual(styled.call_count, 1)
+            self.assertEqual(self.client.get(url).content, first)
+            self.assertEqual(styled.call_count, 1)
+            with mock.patch("notes.delivery.caching.release", return_value="next-release"):
+                self.assertEqual(self.client.get(url).content, first)
+            self.assertEqual(styled.call_count, 2)
+            self.note.body += "\n\n改过。"
+            self.note.save()
+            self.assertIn("改过", self.client.get(url).content.decode())
+            self.assertEqual(styled.call_count, 3)
 
     def test_another_site_address_is_used_at_once(self) -> None:
         with override_settings(SITE_URL="https://notes.example.org"):
