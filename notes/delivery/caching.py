@@ -35,11 +35,15 @@ KEPT_HEADERS = (
 )  # fmt: skip
 
 
+# The repository: notes/delivery/caching.py is two folders below it.
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @functools.cache
 def release() -> str:
     """What the code, templates and translations of this deployment are: a deploy that
     changes any of them starts every page's ETag and cache key afresh."""
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     digest = hashlib.sha256(f"{settings.SITE_URL}|{settings.SITE_NAME}".encode())
     folders = [root / "notes", root / "site_config", *map(Path, settings.TEMPLATES[0]["DIRS"])]
     for folder in folders:

@@ -298,3 +298,10 @@ class SharedStateRaceTests(TestCase):
         with mock.patch.object(state.cache, "add") as add:
             state.current()
         self.assertLessEqual(add.call_args.args[2], state.READER_SECONDS)
+
+
+def test_the_release_hash_reads_the_code_it_names() -> None:
+    """A deploy that changes only Python code must change every ETag and cache key: the
+    release hash reads the app's modules, wherever caching.py lives in the tree."""
+    assert (caching.ROOT / "notes" / "models" / "note.py").is_file()
+    assert (caching.ROOT / "site_config" / "settings.py").is_file()
