@@ -256,7 +256,7 @@ if not SITE_URL:
 NOTES_PER_PAGE = 20
 FEED_ITEMS = 20
 # What one note's body may hold and cost, so that a save renders in a few seconds whatever
-# was typed (notes.rendering.markdown_ext.RenderLimits). The admin refuses a longer or more deeply
+# was typed (notes.rendering.limits.RenderLimits). The admin refuses a longer or more deeply
 # nested body, or one slower to render, with a message; an import or a preview over a limit
 # shows the text unformatted, with a warning. Formulas past the count stay LaTeX source.
 NOTE_BODY_MAX_CHARS = 200_000

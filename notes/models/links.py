@@ -11,14 +11,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from notes.models.papers import Figure
-from notes.rendering import RenderResult
-from notes.rendering.markdown_ext import (
-    LinkTarget,
-    RenderContext,
-    RenderLimits,
-    find_wiki_targets,
-    wiki_key,
-)
+from notes.rendering import LinkTarget, RenderContext, RenderLimits, RenderResult
+from notes.rendering.markdown_ext import find_wiki_targets, wiki_key
 
 if TYPE_CHECKING:
     from notes.models.note import Note

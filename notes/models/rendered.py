@@ -12,12 +12,13 @@ from notes.models import links
 from notes.rendering import (
     Limit,
     LimitProblem,
+    RenderContext,
+    RenderLimits,
     RenderResult,
     check_limits,
     normalize_source,
     render_markdown,
 )
-from notes.rendering.markdown_ext import RenderContext, RenderLimits
 from notes.rendering.plaintext import make_excerpt, truncate_text
 
 

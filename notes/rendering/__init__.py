@@ -2,18 +2,12 @@
 save time and never per request. Pure: it reads no database (import-linter keeps it so);
 what it needs of the site comes in a ``RenderContext``."""
 
-from notes.rendering.pipeline import (
-    ALLOWED_TAGS,
-    Limit,
-    LimitProblem,
-    RenderResult,
-    check_limits,
-    normalize_source,
-    render_markdown,
-    sanitize_html,
-)
+from notes.rendering.context import LinkTarget, RenderContext
+from notes.rendering.limits import Limit, LimitProblem, RenderLimits, check_limits
+from notes.rendering.pipeline import RenderResult, normalize_source, render_markdown
+from notes.rendering.sanitize import ALLOWED_TAGS, sanitize_html
 
 __all__ = [
-    "ALLOWED_TAGS", "Limit", "LimitProblem", "RenderResult", "check_limits", "normalize_source",
-    "render_markdown", "sanitize_html",
+    "ALLOWED_TAGS", "Limit", "LimitProblem", "LinkTarget", "RenderContext", "RenderLimits",
+    "RenderResult", "check_limits", "normalize_source", "render_markdown", "sanitize_html",
 ]  # fmt: skip

@@ -10,44 +10,32 @@ from __future__ import annotations
 import html
 import logging
 import re
-import signal
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import bleach
 import markdown
 from markdown.extensions.toc import slugify_unicode
 from pygments.formatters import HtmlFormatter
 
-from notes.rendering.markdown_ext import (
+from notes.rendering.context import RenderContext, RenderState
+from notes.rendering.limits import (
     Deadline,
-    FigureExtension,
-    MathExtension,
-    RenderContext,
-    RenderLimits,
-    RenderState,
+    Limit,
+    LimitProblem,
     RenderTimeout,
-    WikiLinkExtension,
+    alarm,
+    check_limits,
+    watch,
 )
+from notes.rendering.markdown_ext import FigureExtension, MathExtension, WikiLinkExtension
 from notes.rendering.plaintext import (
     detect_language,
     plain_text,
     reading_minutes,
 )
-from notes.rendering.sanitize import (  # noqa: F401 (ALLOWED_TAGS: notes.rendering's API)
-    ALLOWED_TAGS,
-    CODE_LANGUAGE,
-    focusable_scroll_boxes,
-    sanitize_html,
-)
+from notes.rendering.sanitize import CODE_LANGUAGE, focusable_scroll_boxes, sanitize_html
 
 logger = logging.getLogger(__name__)
-
-# The explicit allowlist: anything Markdown (or raw HTML typed by an editor) produces
-# outside it is stripped or escaped by bleach.
 
 
 class LabelledHtmlFormatter(HtmlFormatter):
@@ -90,37 +78,6 @@ MARKDOWN_EXTENSION_CONFIGS = {
 }
 
 
-class Limit(StrEnum):
-    LENGTH = "length"
-    NESTING = "nesting"
-    TIME = "time"
-
-
-@dataclass(frozen=True)
-class LimitProblem:
-    """Why a body was not rendered as Markdown: what was found against what is allowed."""
-
-    limit: Limit
-    found: float
-    allowed: float
-    line: int = 0
-
-    def warning(self) -> str:
-        if self.limit == Limit.LENGTH:
-            reason = f"it has {self.found:,.0f} characters, more than {self.allowed:,.0f}"
-        elif self.limit == Limit.NESTING:
-            reason = (
-                f"lists or quotes are nested {self.found:.0f} levels deep (line {self.line}), "
-                f"more than {self.allowed:.0f}"
-            )
-        else:
-            reason = (
-                f"it took more than {self.allowed:g} seconds to render (look for unclosed "
-                "brackets, backticks or math delimiters)"
-            )
-        return f"The body is shown unformatted: {reason}."
-
-
 @dataclass(frozen=True)
 class RenderResult:
     """What a note stores after rendering: safe HTML plus anything the editor should hear."""
@@ -156,127 +113,12 @@ def normalize_source(source: str) -> str:
     return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub("", source))
 
 
-# --- Bounded cost -----------------------------------------------------------------------
-
-_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-_LIST_MARKER = re.compile(r"(?:[*+-]|\d{1,9}[.)])(?:[ \t]|$)")
-
-
-def nesting_depth(source: str) -> tuple[int, int]:
-    """How deeply lists and block quotes nest (levels, and the first line that deep): each
-    ">" is a level, as is each list item and each four columns it is indented by. Fenced code
-    is left out: its indentation is code, not structure."""
-    deepest, deepest_line = 0, 0
-    fence = ""
-    for number, line in enumerate(source.split("\n"), start=1):
-        opened = _FENCE.match(line)
-        if fence:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if opened:
-            fence = opened.group(1)
-            continue
-        depth, width, position = 0, 0, 0
-        while position < len(line) and line[position] in "> \t":
-            if line[position] == ">":
-                depth += 1 + width // 4
-                width = 0
-            else:
-                width += 4 if line[position] == "\t" else 1
-            position += 1
-        depth += width // 4 + (1 if _LIST_MARKER.match(line, position) else 0)
-        if depth > deepest:
-            deepest, deepest_line = depth, number
-    return deepest, deepest_line
-
-
-def check_limits(source: str, limits: RenderLimits) -> LimitProblem | None:
-    """What makes a body unfit to render before any rendering: its length, its nesting.
-    Linear in the body, so the admin can say so at once."""
-    if len(source) > limits.body_chars:
-        return LimitProblem(Limit.LENGTH, len(source), limits.body_chars)
-    depth, line = nesting_depth(source)
-    if depth > limits.nesting:
-        return LimitProblem(Limit.NESTING, depth, limits.nesting, line)
-    return None
-
-
-class _WatchedPattern:
-    """A compiled pattern that checks the deadline before each search."""
-
-    def __init__(self, pattern: re.Pattern, deadline: Deadline) -> None:
-        self._pattern = pattern
-        self._deadline = deadline
-
-    def search(self, *args, **kwargs):
-        self._deadline.check()
-        return self._pattern.search(*args, **kwargs)
-
-    def match(self, *args, **kwargs):
-        self._deadline.check()
-        return self._pattern.match(*args, **kwargs)
-
-    def finditer(self, *args, **kwargs) -> Iterator[re.Match]:
-        self._deadline.check()
-        for found in self._pattern.finditer(*args, **kwargs):
-            yield found
-            self._deadline.check()
-
-    def __getattr__(self, name: str):
-        return getattr(self._pattern, name)
-
-
-def _checked(test: Callable, deadline: Deadline) -> Callable:
-    def checked(*args, **kwargs):
-        deadline.check()
-        return test(*args, **kwargs)
-
-    return checked
-
-
-def _watch(md: markdown.Markdown, deadline: Deadline) -> None:
-    """Every inline pattern's search and every block processor's test first checks the
-    deadline. Markdown's inline parsing is quadratic for some input: each "[" that is never
-    closed is read to the end of its paragraph, so 20 KB of "[a " took 17 seconds."""
-    for pattern in md.inlinePatterns:
-        pattern.compiled_re = _WatchedPattern(pattern.compiled_re, deadline)
-    for processor in md.parser.blockprocessors:
-        processor.test = _checked(processor.test, deadline)
-
-
-@contextmanager
-def _alarm(deadline: Deadline) -> Iterator[None]:
-    """The deadline as a hard stop where a signal can deliver it: the main thread, where
-    gunicorn's sync workers and management commands render. A single search of a regular
-    expression can itself take quadratic time between two checks; Python stops it for a
-    signal. Elsewhere (a threaded development server) the checks above are the bound."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    armed = [True]
-
-    def on_alarm(signum, frame) -> None:
-        if armed[0]:  # never once the block is left: the timer may fire as it is cancelled
-            raise RenderTimeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, max(deadline.remaining(), 0.001))
-    try:
-        yield
-    finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
-
-
 def _unformatted(source: str, problem: LimitProblem) -> RenderResult:
     """The body as plain text, whole: what a body over a limit shows (text is never lost).
 
     Escaped here rather than sanitized: bleach builds a long text by appending to a string,
-    which took 15 seconds for a megabyte. The control characters it would replace are
-    replaced the same way, so the result is still what sanitizing leaves unchanged."""
+    slow for a body this size. The control characters it would replace are replaced the same
+    way, so the result is still what sanitizing leaves unchanged."""
     text = bleach.sanitizer.INVISIBLE_CHARACTERS_RE.sub(
         bleach.sanitizer.INVISIBLE_REPLACEMENT_CHAR, html.escape(source, quote=False)
     )
@@ -319,10 +161,10 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
         output_format="html",
     )
-    _watch(md, deadline)
+    watch(md, deadline)
     toc_tokens: list[dict] = []
     try:
-        with _alarm(deadline):
+        with alarm(deadline):
             try:
                 raw = md.convert(source)
                 toc_tokens = getattr(md, "toc_tokens", [])
@@ -356,8 +198,8 @@ def _count_headings(tokens: list[dict]) -> int:
 def _toc_name(token: dict) -> str:
     """The text a heading shows in the contents.
 
-    Fix: toc's own "name" strips the tags from the heading's HTML and so keeps the text of a
-    formula's <annotation>, its LaTeX source ("## Loss $\\mathcal{L}$" was listed as
+    toc's own "name" strips the tags from the heading's HTML and so keeps the text of a
+    formula's <annotation>, its LaTeX source ("## Loss $\\mathcal{L}$" would be listed as
     "Loss ℒ\\mathcal{L}"). Read the heading's HTML the way excerpts do instead: annotations
     left out, a structured formula as a placeholder.
     """

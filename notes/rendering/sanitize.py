@@ -86,10 +86,9 @@ def _mark_external_links(attrs: dict, new: bool = False) -> dict:
 class _LinearTreeWalker(html5lib_shim.getTreeWalker("etree")):
     """html5lib's tree walker, but each element remembers its index in its parent.
 
-    Fix: the stock walker looks that index up (``list(parent).index(child)``, after asserting
-    it occurs once) every time it climbs back to a parent, so a parent with many children
-    made sanitizing quadratic: a table of 8,000 rows took five seconds, twice what Markdown
-    took to build it. The walk is the same; only the lookup is gone.
+    The stock walker looks that index up (``list(parent).index(child)``, after asserting it
+    occurs once) every time it climbs back to a parent, so a parent with many children makes
+    sanitizing quadratic. The walk is the same; only the lookup is gone.
     """
 
     def getFirstChild(self, node):
@@ -161,8 +160,8 @@ _SCRIPT_OR_STYLE_OPEN = re.compile(r"<(script|style)\b[^>]*>", re.I)
 def _drop_script_and_style(raw_html: str) -> str:
     """Each closed <script> or <style> element, with its content, removed.
 
-    In linear time: a pattern that looks for each opening's closing tag read to the end of
-    the note for every unclosed "<script", so a body of such openings took minutes."""
+    In linear time: a pattern that looks for each opening's closing tag would read to the end
+    of the note for every unclosed "<script", quadratic in a body of such openings."""
     lowered = raw_html.lower()
     kept: list[str] = []
     position = 0

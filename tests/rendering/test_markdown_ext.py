@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from notes.rendering import RenderResult, render_markdown
-from notes.rendering.markdown_ext import LinkTarget, RenderContext, find_wiki_keys, wiki_key
+from notes.rendering import LinkTarget, RenderContext, RenderResult, render_markdown
+from notes.rendering.markdown_ext import find_wiki_keys, wiki_key
 from notes.rendering.plaintext import make_excerpt
 
 # --- Helpers --------------------------------------------------------------------------

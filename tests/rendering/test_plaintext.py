@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notes.rendering import render_markdown
-from notes.rendering.markdown_ext import LinkTarget, RenderContext
+from notes.rendering import LinkTarget, RenderContext, render_markdown
 from notes.rendering.plaintext import detect_language, make_excerpt
 
 

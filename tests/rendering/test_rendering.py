@@ -13,8 +13,7 @@ from itertools import pairwise
 
 import pytest
 
-from notes.rendering import Limit, RenderResult, render_markdown
-from notes.rendering.markdown_ext import RenderContext, RenderLimits
+from notes.rendering import Limit, RenderContext, RenderLimits, RenderResult, render_markdown
 from notes.rendering.plaintext import make_excerpt, truncate_text
 
 

@@ -19,8 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from notes.rendering import render_markdown, sanitize_html
-from notes.rendering.markdown_ext import RenderLimits
+from notes.rendering import RenderLimits, render_markdown, sanitize_html
 from tests.hostile_corpus import PAYLOADS
 
 for _name, _derandomize in (("rendering-ci", True), ("rendering-dev", False)):

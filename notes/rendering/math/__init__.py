@@ -48,7 +48,8 @@ def latex_to_mathml(
     """The MathML of one formula, with ``source`` (default: ``tex``) kept as its annotation.
 
     Raises MathError, with a message for the author, when the formula cannot be typeset
-    (within ``timeout_ms``: a note's formulas share a budget, see notes.rendering.markdown_ext).
+    (within ``timeout_ms``: a note's formulas share a budget, see
+    notes.rendering.markdown_ext.math).
     """
     if not isinstance(tex, str):
         raise MathError("a formula must be text")

@@ -1,10 +1,4 @@
-"""Python-Markdown extensions for research notes: math, wiki links between notes, figures.
-
-Each extension reports what it saw (formulas that failed, links and where they point,
-images without alt text) through a shared ``RenderState`` so the pipeline in
-``notes.rendering`` can tell the editor, store link targets and so on. Nothing here touches
-the database: link targets and image sizes arrive through ``RenderContext``.
-"""
+"""Math in Markdown: formulas typeset as MathML, display equations numbered and referenced."""
 
 from __future__ import annotations
 
@@ -13,47 +7,14 @@ import re
 import time
 import xml.etree.ElementTree as etree
 
-from markdown import Extension, Markdown, util
+from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
-from markdown.treeprocessors import Treeprocessor
 
-from notes.rendering.context import (  # noqa: F401 (importers name them from here too)
-    Deadline,
-    LinkTarget,
-    RenderContext,
-    RenderLimits,
-    RenderState,
-    RenderTimeout,
-)
+from notes.rendering.context import RenderState
 from notes.rendering.math import MathError, latex_to_mathml, plan_equations
 from notes.rendering.math.engine import TIMEOUT_MS
 from notes.rendering.math.numbering import REF_PATTERN, anchor_id
-from notes.rendering.plaintext import plain_text
-
-
-def wiki_key(text: str) -> str:
-    """The form a link target is matched in: case- and space-insensitive."""
-    return " ".join(text.split()).casefold()
-
-
-# The alias pipe may be escaped, "[[lora\|LoRA]]", as it must be inside a table cell.
-WIKI_LINK_RE = r"\[\[([^\[\]|\n]+?)(?:\\?\|([^\[\]\n]+?))?\]\]"
-# What Markdown's escape pattern leaves for an escaped character ("\|" -> STX 124 ETX).
-_ESCAPED_CHAR_RE = re.compile(f"{util.STX}([0-9]+){util.ETX}")
-
-
-def find_wiki_targets(source: str) -> list[str]:
-    """The link targets a Markdown source mentions, as written (spaces collapsed), so a caller
-    can look them all up at once."""
-    return [" ".join(m.group(1).split()) for m in re.finditer(WIKI_LINK_RE, source)]
-
-
-def find_wiki_keys(source: str) -> list[str]:
-    return [wiki_key(target) for target in find_wiki_targets(source)]
-
-
-# --- Math ----------------------------------------------------------------------------
 
 
 def _math_html(
@@ -158,7 +119,7 @@ def _glue_punctuation(mathml: str, punctuation: str) -> str:
 
 
 # Not "]": it closes the text of a link or an image ("[损失 $L$](fig.png)"), which taken
-# into the formula's box left the link unparsed.
+# into the formula's box would leave the link unparsed.
 _TRAILING_PUNCTUATION = re.compile(r"[，。、；：！？）」』”’》〉,.;:!?)]{1,3}")
 
 
@@ -290,141 +251,3 @@ class MathExtension(Extension):
             processor.compiled_re = re.compile(pattern, re.DOTALL | re.UNICODE)
             md.inlinePatterns.register(processor, name, priority)
         md.inlinePatterns.register(EquationReferenceProcessor(md, self.state), "eqref", 184)
-
-
-# --- Wiki links ----------------------------------------------------------------------
-
-
-class WikiLinkProcessor(InlineProcessor):
-    def __init__(self, md: Markdown, state: RenderState, context: RenderContext) -> None:
-        super().__init__(WIKI_LINK_RE, md)
-        self.state = state
-        self.context = context
-
-    def handleMatch(self, m: re.Match[str], data: str):
-        # Fix: Markdown's escapes run first, so "[[lora\|LoRA]]" (the pipe escaped, as a table
-        # cell requires) reached us as one target holding a placeholder, which showed up in
-        # the page and the warning and never resolved. Restore the text, then split the alias.
-        inner = _ESCAPED_CHAR_RE.sub(lambda e: chr(int(e.group(1))), self.unescape(m.group(1)))
-        target_text, _, alias = inner.partition("|")
-        target_text = target_text.strip()
-        shown = (m.group(2) or alias).strip()
-        key = wiki_key(target_text)
-        target = self.context.resolve_link(key)
-        self.state.links[key] = target.slug if target else None
-        if target is None:
-            self.state.warnings.append(f"Unresolved link: [[{target_text}]]")
-            element = etree.Element("span", {"class": "wikilink-missing"})
-            element.set("title", f"No note called “{target_text}” yet")
-            element.text = shown or target_text
-            return element, m.start(0), m.end(0)
-        if not target.is_public:
-            self.state.warnings.append(
-                f"[[{target_text}]] links to a note readers cannot see yet ({target.slug})"
-            )
-        element = etree.Element("a", {"href": target.url, "class": "wikilink"})
-        element.set("title", target.title)
-        element.text = shown or target.short_title or target.title
-        return element, m.start(0), m.end(0)
-
-
-class WikiLinkExtension(Extension):
-    def __init__(self, state: RenderState, context: RenderContext, **kwargs) -> None:
-        self.state = state
-        self.context = context
-        super().__init__(**kwargs)
-
-    def extendMarkdown(self, md: Markdown) -> None:
-        # Above Markdown links (160) so "[[x]]" is not read as a reference link "[x]".
-        md.inlinePatterns.register(WikiLinkProcessor(md, self.state, self.context), "wikilink", 175)
-
-
-# --- Figures -------------------------------------------------------------------------
-
-
-class FigureTreeprocessor(Treeprocessor):
-    """An image alone in its paragraph becomes a <figure>, captioned by its Markdown title;
-    every image gets lazy loading and, when the upload is known, its width and height."""
-
-    def __init__(self, md: Markdown, state: RenderState, context: RenderContext) -> None:
-        super().__init__(md)
-        self.state = state
-        self.context = context
-
-    def run(self, root: etree.Element) -> None:
-        for parent in root.iter():
-            for index, child in enumerate(list(parent)):
-                if child.tag == "img":
-                    self._decorate(child)
-                if child.tag == "p" and self._is_lone_image(child):
-                    parent[index] = self._figure(child[0])
-
-    @staticmethod
-    def _is_lone_image(paragraph: etree.Element) -> bool:
-        return (
-            len(paragraph) == 1
-            and paragraph[0].tag == "img"
-            and not (paragraph.text or "").strip()
-            and not (paragraph[0].tail or "").strip()
-        )
-
-    def _decorate(self, img: etree.Element) -> None:
-        img.set("loading", "lazy")
-        size = self.context.image_sizes.get(img.get("src", ""))
-        if size:
-            img.set("width", str(size[0]))
-            img.set("height", str(size[1]))
-        if not (img.get("alt") or "").strip():
-            self.state.warnings.append(
-                f"Image without alt text (describe it for screen readers): {img.get('src', '')}"
-            )
-
-    def _figure(self, img: etree.Element) -> etree.Element:
-        self._decorate(img)
-        figure = etree.Element("figure")
-        img.tail = None
-        figure.append(img)
-        caption = img.attrib.pop("title", "")
-        if caption:
-            figcaption = etree.SubElement(figure, "figcaption")
-            figcaption.text = caption
-        return figure
-
-
-class FigureExtension(Extension):
-    def __init__(self, state: RenderState, context: RenderContext, **kwargs) -> None:
-        self.state = state
-        self.context = context
-        super().__init__(**kwargs)
-
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.treeprocessors.register(FigureTreeprocessor(md, self.state, self.context), "figure", 5)
-        md.treeprocessors.register(AttributeTextTreeprocessor(md), "attribute_text", 1)
-
-
-# --- Markup set aside inside attributes ------------------------------------------------
-
-
-class AttributeTextTreeprocessor(Treeprocessor):
-    """Attributes hold the text of markup Markdown set aside, never the markup.
-
-    Fix: a formula or inline HTML inside an image's alt text or a link's title
-    (``![损失 $L(\\theta)$](fig.png)``) left Markdown's placeholder in the attribute, and
-    Markdown put the formula's MathML back there verbatim: its first quote closed the
-    attribute, the image lost its source, and a quote typed in ``\\text{…}`` could start
-    attributes of its own (``\\text{" src="…}``). The attribute now gets the formula as
-    text (``L(θ)``), as an excerpt reads it.
-    """
-
-    def run(self, root: etree.Element) -> None:
-        for element in root.iter():
-            for name, value in element.attrib.items():
-                if util.STX in value:
-                    element.set(name, util.HTML_PLACEHOLDER_RE.sub(self._text, value))
-
-    def _text(self, match: re.Match[str]) -> str:
-        try:
-            raw = self.md.htmlStash.rawHtmlBlocks[int(match.group(1))]
-        except (IndexError, ValueError):
-            return ""
-        return plain_text(str(raw), prose_only=False)
