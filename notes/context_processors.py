@@ -3,8 +3,7 @@ from django.http import HttpRequest
 
 from notes import chrome
 from notes.converters import page_number
-from notes.delivery import state
-from notes.delivery.caching import release
+from notes.delivery import caching, state
 from notes.models import Category
 from notes.seo import absolute
 
@@ -30,7 +29,7 @@ def site(request: HttpRequest) -> dict:
         "canonical_url": canonical,
         "navigation": lambda: state.current(request).navigation,
         "nav_categories": lambda: navigation(request),
-        "site_version": lambda: f"{release()}-{state.current(request).tag}",
+        "site_version": lambda: f"{caching.release()}-{state.current(request).tag}",
     }
 
 

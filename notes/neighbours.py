@@ -1,10 +1,10 @@
 """The published notes around a note on its page, in one statement: backlinks, notes on the
 same paper, its series, related-note candidates and the previous and next note.
 
-Each source is one index lookup; their ids are joined with UNION ALL. The ORM cannot say it:
-an OR of these subqueries, or ``.union()`` of sliced ones, has the databases scan every note
-instead of walking the indexes (SQLite allows no LIMIT inside a compound SELECT, hence the
-sub-selects). ``Note.objects.raw`` builds the notes from the rows.
+Each source is one index lookup; their ids are joined with UNION ALL, and ``Note.objects.raw``
+builds the notes from the rows. Raw SQL: the ORM can build the same plan (a union of
+querysets, visibility as a per-row EXISTS), but building it costs more than the rest of a note
+page together.
 """
 
 from __future__ import annotations

@@ -55,9 +55,8 @@ def _visible() -> Q:
 
 class NoteSitemap(SiteSitemap):
     changefreq = "monthly"
-    # Pages of 2,500 notes (5,000 addresses with their alternates, about 0.8 s to draw here)
-    # rather than the protocol's 50,000: drawn again after each save, a page must stay well
-    # inside a worker's timeout at 100,000 notes.
+    # Pages of 2,500 notes (5,000 addresses with their alternates) rather than the protocol's
+    # 50,000: drawn again after each save, a page must stay well inside a worker's timeout.
     limit = 2_500
 
     def items(self) -> QuerySet[Note]:

@@ -13,8 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView
 
 from notes import neighbours, related, seo
-from notes.delivery import state
-from notes.delivery.caching import release
+from notes.delivery import caching, state
 from notes.models import Note, OldName, Paper
 from notes.seo import absolute
 from notes.views.lists import PublishedNotesMixin
@@ -33,7 +32,7 @@ class NoteContextMixin:
         context.update(self.around(note))
         context["note_url"] = absolute(self.request, note.get_absolute_url())
         if not getattr(self, "preview", False):
-            # As the stored shell writes it: the note's address as reverse() encodes it.
+            # The note's address as reverse() encodes it, however the request spelled it.
             context["canonical_url"] = context["note_url"]
         return context
 
@@ -65,7 +64,7 @@ class NoteContextMixin:
         preview = getattr(self, "preview", False)
         if preview:
             return self.draw_parts(note, papers, preview=True)
-        site = f"{release()}-{state.current(self.request).tag}"
+        site = f"{caching.release()}-{state.current(self.request).tag}"
         key = f"notes:note-parts:{note.pk}:{get_language()}:{site}"
         parts = cache.get(key)
         if parts is None:

@@ -53,7 +53,7 @@ class SearchView(TemplateView):
         if query and found.total and number > paginator.num_pages:
             raise Http404("No such page of results.")
         page = paginator.get_page(number)
-        # What a result shows: its stored card, tags and search text (for the snippet).
+        # What a result shows: its card's fields, and its search text for the snippet.
         by_id = (
             listed(Note.objects.all())
             .annotate(search_text=F("search_document__text"))
@@ -106,7 +106,7 @@ class _Found:
 
 def _filter_slug(raw: str) -> str:
     """A category or tag filter is a slug; anything else names nothing (and a NUL character,
-    which PostgreSQL refuses in a query, must not reach one: it answered 500)."""
+    which PostgreSQL refuses in a query, must not reach one)."""
     if not re.fullmatch(UnicodeSlugConverter.regex, raw):
         raise Http404("No such category or tag.")
     return raw

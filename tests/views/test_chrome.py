@@ -2,13 +2,45 @@
 
 from __future__ import annotations
 
+import copy
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest import mock
 
-from django.test import TestCase
+from django.conf import settings
+from django.db import connection
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
+from notes.delivery import caching
 from notes.models import Series
 from tests.factories import RICH_BODY, make_category, make_note
+
+
+@contextmanager
+def writes_refused():
+    """Any INSERT, UPDATE or DELETE on the database fails the test."""
+
+    def refuse(execute, sql, params, many, context):
+        if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+            raise AssertionError(f"a reader's request wrote: {sql[:200]}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield
+
+
+def templates_with(overrides: dict[str, str]) -> list[dict]:
+    """The site's template settings with some templates replaced, as a deploy would."""
+    templates = copy.deepcopy(settings.TEMPLATES)
+    engine = templates[0]
+    engine["APP_DIRS"] = False
+    engine["OPTIONS"]["loaders"] = [
+        ("django.template.loaders.locmem.Loader", overrides),
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    return templates
 
 
 class NotePageTests(TestCase):
@@ -65,3 +97,43 @@ class NotePageTests(TestCase):
         self.client.get(self.note.get_absolute_url())
         with self.assertNumQueries(3):
             self.client.get(self.note.get_absolute_url())
+
+    def test_a_category_renamed_shows_its_new_name_on_the_note_and_its_cards(self) -> None:
+        pages = [self.note.get_absolute_url(), "/", "/en/", "/en" + self.note.get_absolute_url()]
+        for path in pages:
+            self.assertContains(self.client.get(path), "大模型 LLM")
+        self.category.name = "语言模型 LM"
+        self.category.save()
+        with writes_refused():
+            for path in pages:
+                with self.subTest(path=path):
+                    response = self.client.get(path)
+                    self.assertContains(response, "语言模型 LM")
+                    self.assertNotContains(response, "大模型 LLM")
+
+    def test_a_deploy_that_changes_a_template_shows_it_without_stored_data(self) -> None:
+        """Cards and a note page's own parts are drawn from templates; what is kept of them is
+        kept for one release, so the next release's templates show at once, with no note
+        saved again and nothing written on the way."""
+        paths = ["/", self.note.get_absolute_url()]
+        for path in paths:
+            self.assertNotContains(self.client.get(path), "data-release")
+        card_head = (settings.BASE_DIR / "templates/includes/note_card_head.html").read_text()
+        page_header = (settings.BASE_DIR / "templates/includes/note_page_header.html").read_text()
+        changed = {
+            "includes/note_card_head.html": card_head.replace(
+                '<h2 class="note-item-title"', '<h2 data-release="next" class="note-item-title"'
+            ),
+            "includes/note_page_header.html": page_header.replace(
+                '<h1 class="note-title"', '<h1 data-release="next" class="note-title"'
+            ),
+        }
+        with (
+            override_settings(TEMPLATES=templates_with(changed)),
+            mock.patch.object(caching, "release", return_value="next"),
+            writes_refused(),
+        ):
+            home = self.client.get("/")
+            self.assertContains(home, '<h2 data-release="next" class="note-item-title"', count=3)
+            page = self.client.get(self.note.get_absolute_url())
+            self.assertContains(page, '<h1 data-release="next" class="note-title"', count=1)
