@@ -3,6 +3,8 @@ only read by pages, feeds and search."""
 
 from __future__ import annotations
 
+from html import escape
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,6 +21,7 @@ from notes.rendering import (
     normalize_source,
     render_markdown,
 )
+from notes.rendering.excerpt import excerpt_html
 from notes.rendering.plaintext import make_excerpt, truncate_text
 
 
@@ -62,14 +65,16 @@ class RenderedBody(models.Model):
     has_math = models.BooleanField(editable=False, default=False)
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(editable=False, default="")
+    # The same opening as HTML, math and code kept (sanitized): what cards and search show.
+    excerpt_html = models.TextField(editable=False, default="")
     render_warnings = models.JSONField(editable=False, default=list, blank=True)
     toc_html = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveSmallIntegerField(editable=False, default=1)
 
     # Derived from the body at save time; pages and feeds only ever read them.
     RENDERED_FIELDS = (
-        "body_html", "excerpt", "render_warnings", "toc_html", "reading_minutes", "title_key",
-        "lang", "has_math",
+        "body_html", "excerpt", "excerpt_html", "render_warnings", "toc_html", "reading_minutes",
+        "title_key", "lang", "has_math",
     )  # fmt: skip
 
     class Meta:
@@ -118,11 +123,12 @@ class RenderedBody(models.Model):
         self.reading_minutes = result.reading_minutes
         self.lang = self.language or result.language
         self.has_math = result.has_math
-        self.excerpt = (
-            truncate_text(self.summary)
-            if self.summary
-            else make_excerpt(result.html, language=self.lang)
-        )
+        if self.summary:
+            self.excerpt = truncate_text(self.summary)
+            self.excerpt_html = escape(self.excerpt)
+        else:
+            self.excerpt = make_excerpt(result.html, language=self.lang)
+            self.excerpt_html = excerpt_html(result.html, language=self.lang)
         return result
 
     def render_context(self) -> RenderContext:

@@ -25,9 +25,14 @@ from notes.models import Category, Note, Series
 # What a list item shows of a note: its own fields, its category, and its tags and papers
 # as the derive step keeps them.
 LIST_FIELDS = (
-    "id", "title", "slug", "lang", "excerpt", "published_at", "tag_data", "paper_data",
-    "category__name", "category__slug",
+    "id", "title", "slug", "lang", "excerpt", "excerpt_html", "published_at", "tag_data",
+    "paper_data", "category__name", "category__slug",
 )  # fmt: skip
+
+
+def cards_have_math(notes) -> bool:
+    """Whether any card shows a formula, so the page loads the math stylesheet and font."""
+    return any("<math" in note.excerpt_html for note in notes)
 
 
 def listed(notes: QuerySet[Note]) -> QuerySet[Note]:
@@ -129,6 +134,7 @@ class NoteListView(PagesMixin, PublishedNotesMixin, ListView):
         context = super().get_context_data(**kwargs)
         rss, atom = (reverse(name, kwargs=self.feed_url_kwargs()) for name in self.feed_url_names)
         context["feeds"] = feed_links(self.get_feed_title(), rss, atom)
+        context["cards_have_math"] = cards_have_math(context["notes"])
         return context
 
     def get_feed_title(self) -> str:
@@ -333,6 +339,7 @@ class SeriesDetailView(DetailView):
         if not parts:
             raise Http404("This series has no published notes yet.")
         context["notes"] = parts
+        context["cards_have_math"] = cards_have_math(parts)
         context["feeds"] = feed_links(
             f"{self.object.title} · {settings.SITE_NAME}",
             reverse("notes:series-feed", kwargs={"slug": self.object.slug}),
