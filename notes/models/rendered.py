@@ -127,7 +127,7 @@ class RenderedBody(models.Model):
             self.excerpt = truncate_text(self.summary)
             self.excerpt_html = escape(self.excerpt)
         else:
-            self.excerpt = make_excerpt(result.html, language=self.lang)
+            self.excerpt = make_excerpt(result.html)
             self.excerpt_html = excerpt_html(result.html, language=self.lang)
         return result
 

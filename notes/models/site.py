@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from taggit.models import Tag
 
-from notes.rendering.plaintext import plain_text
+from notes.rendering.plaintext import marked_text, unmarked
 from notes.search.index import document_fields, latex_sources
 
 if TYPE_CHECKING:
@@ -33,7 +33,9 @@ class SearchDocument(models.Model):
     )
     summary = models.TextField(default="", help_text="Tokens of the summary.")
     body = models.TextField(default="", help_text="Tokens of the body's text and LaTeX.")
-    text = models.TextField(default="", help_text="The body's plain text, for snippets.")
+    text = models.TextField(
+        default="", help_text="The body's text, each formula's LaTeX marked, for snippets."
+    )
     version = models.PositiveSmallIntegerField(
         default=0, help_text="The tokenizer version that wrote this row."
     )
@@ -55,7 +57,7 @@ class SearchDocument(models.Model):
     ) -> SearchDocument:
         """The search document of a note from its related rows (tags with their aliases
         prefetched): title, then tags, aliases, category and papers, then the summary, then
-        the body's text and its formulas' LaTeX. ``text``, the body's plain text, may come
+        the body's text and its formulas' LaTeX. ``text``, the body's marked text, may come
         from the stored document: extracting it from the HTML is most of the work."""
         meta = [
             *(tag.name for tag in tags),
@@ -69,12 +71,12 @@ class SearchDocument(models.Model):
             ),
         ]
         if text is None:
-            text = plain_text(note.body_html, prose_only=False, language=note.lang)
+            text = marked_text(note.body_html)
         fields = document_fields(
             title=note.title,
             meta=meta,
             summary=note.summary,
-            body_text=text,
+            body_text=unmarked(text),
             latex=latex_sources(note.body_html),
         )
         return cls(note_id=note.pk, text=text, **fields)

@@ -1,9 +1,9 @@
 """The text of rendered notes: excerpts, reading time and the language of the prose.
 
-Pure functions over the HTML the pipeline stored, so lists, feeds and search read text that
-never holds markup or LaTeX. Simple inline formulas keep their characters ("E=mc²", "x₁");
-others become a placeholder in the note's language; display formulas are cut around so an
-excerpt reads as prose.
+Pure functions over the HTML the pipeline stored, so descriptions, feeds and search read text
+that holds no markup. Simple formulas keep their characters ("E=mc²", "x₁"); others are said
+in Unicode or, where that would mislead, as their LaTeX between dollars
+(notes.rendering.mathtext); display formulas are cut around so an excerpt reads as prose.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from notes.rendering.mathtext import formula_text
+
 CHINESE = "zh-Hans"
 ENGLISH = "en"
-PLACEHOLDERS = {CHINESE: "[公式]", ENGLISH: "[formula]"}
 
 # Left out of excerpts (prose only); annotations (LaTeX source) are always left out.
 _EXCERPT_SKIPS = frozenset(
@@ -24,8 +25,10 @@ _EXCERPT_SKIPS = frozenset(
 _ALWAYS_SKIPPED = frozenset({"annotation", "script", "style"})
 _BLOCK_TAGS = {"p", "li", "blockquote", "dd", "dt", "div", "br", "ul", "ol", "dl"}
 _VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr"}
-_MATH_PLACEHOLDER = "\ue000"  # a formula that cannot be said as text
 _DISPLAY_GAP = "\ue001"  # where a display formula stood
+# Around a formula's LaTeX in the text search snippets are cut from (``marked_text``).
+FORMULA_START, FORMULA_END = "\ue002", "\ue003"
+_MARKED_FORMULA = re.compile(f"{FORMULA_START}(.*?){FORMULA_END}", re.S)
 _INVISIBLE = re.compile("[\u2061-\u2064\u200b]")
 
 _SUPERSCRIPTS = dict(zip("0123456789+-−=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁿⁱ", strict=True))
@@ -41,6 +44,7 @@ _MATH_TOKENS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 class _MathNode:
     tag: str
     children: list[_MathNode | str] = field(default_factory=list)
+    tex: str = ""  # the formula's LaTeX, from its annotation (on the <math> node)
 
 
 def _scripted(text: str | None, table: dict[str, str]) -> str | None:
@@ -81,19 +85,45 @@ def _math_text(node: _MathNode | str) -> str | None:
     return None
 
 
+_GLUED = re.compile(r"[，。、；：！？）」』”’》〉,.;:!?)]{1,3}")
+
+
+def _glued_punctuation(node: _MathNode) -> str:
+    """The closing punctuation the pipeline put in a formula's last row, if any."""
+    current: _MathNode | str = node
+    while isinstance(current, _MathNode):
+        children = [c for c in current.children if not (
+            isinstance(c, _MathNode) and c.tag == "annotation")]  # fmt: skip
+        if not children:
+            return ""
+        last = children[-1]
+        if isinstance(last, _MathNode) and last.tag == "mtext":
+            text = "".join(c for c in last.children if isinstance(c, str))
+            return text if _GLUED.fullmatch(text) else ""
+        current = last
+    return ""
+
+
 class _TextExtractor(HTMLParser):
     """Collects the text of rendered HTML; with ``prose_only``, leaves out code, tables,
     headings, display math (marking where it stood), footnotes and broken formulas; with
-    ``skip_links`` also the text of links to other notes (their titles are not the prose)."""
+    ``skip_links`` also the text of links to other notes (their titles are not the prose);
+    with ``marked``, each formula as its LaTeX between FORMULA_START and FORMULA_END and
+    table cells kept apart ("a | b / c | d"), for search snippets."""
 
-    def __init__(self, *, prose_only: bool = True, skip_links: bool = False) -> None:
+    def __init__(
+        self, *, prose_only: bool = True, skip_links: bool = False, marked: bool = False
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self.prose_only = prose_only
         self.skip_links = skip_links
+        self.marked = marked
         self.parts: list[str] = []
         self._math: list[_MathNode] = []  # the inline formula being read, as a tree
+        self._annotation: list[str] | None = None  # the LaTeX of the formula being read
         self._skip_depth = 0
         self._stack: list[tuple[str, bool]] = []
+        self._cells = self._rows = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _VOID_TAGS:
@@ -102,6 +132,20 @@ class _TextExtractor(HTMLParser):
             return
         attributes = dict(attrs)
         classes = (attributes.get("class") or "").split()
+        if tag == "annotation" and self._math:
+            self._annotation = []
+        if self.marked and not self._skip_depth:
+            if tag == "table":
+                self._rows = 0
+            elif tag == "tr":
+                self._cells = 0
+                self._rows += 1
+                if self._rows > 1:
+                    self.parts.append(" / ")
+            elif tag in ("td", "th"):
+                self._cells += 1
+                if self._cells > 1:
+                    self.parts.append(" | ")
         display_math = "math-display" in classes or (
             tag == "math" and attributes.get("display") == "block"
         )
@@ -143,15 +187,31 @@ class _TextExtractor(HTMLParser):
                         self._skip_depth -= 1
                 del self._stack[index:]
                 break
+        if tag == "annotation" and self._annotation is not None:
+            if self._math:
+                self._math[0].tex = "".join(self._annotation).strip()
+            self._annotation = None
         if self._math and self._math[-1].tag == tag and not self._skip_depth:
             node = self._math.pop()
             if not self._math:
-                text = _math_text(node)
-                self.parts.append(_MATH_PLACEHOLDER if text is None else text)
+                self.parts.append(self._formula(node))
         if tag in _BLOCK_TAGS and not self._math:
             self.parts.append(" ")
 
+    def _formula(self, node: _MathNode) -> str:
+        if self.marked:
+            return f"{FORMULA_START}{node.tex}{FORMULA_END}"
+        text = _math_text(node)
+        if text is not None:
+            return text
+        if not node.tex:
+            return ""
+        # Punctuation after a formula that may wrap is kept in its MathML (its LaTeX lacks it).
+        return formula_text(node.tex) + _glued_punctuation(node)
+
     def handle_data(self, data: str) -> None:
+        if self._annotation is not None:
+            self._annotation.append(data)
         if self._skip_depth:
             return
         if self._math:
@@ -163,18 +223,32 @@ class _TextExtractor(HTMLParser):
 # A save reads the same body several ways (excerpt, reading time, language, search): each
 # parse of it is done once.
 @functools.lru_cache(maxsize=16)
-def _extract(rendered_html: str, *, prose_only: bool, skip_links: bool = False) -> str:
-    extractor = _TextExtractor(prose_only=prose_only, skip_links=skip_links)
+def _extract(
+    rendered_html: str, *, prose_only: bool, skip_links: bool = False, marked: bool = False
+) -> str:
+    extractor = _TextExtractor(prose_only=prose_only, skip_links=skip_links, marked=marked)
     extractor.feed(rendered_html)
     extractor.close()
     return " ".join("".join(extractor.parts).split())
 
 
-def plain_text(rendered_html: str, *, prose_only: bool = True, language: str = CHINESE) -> str:
-    """The readable text of rendered HTML, whitespace collapsed, formulas that cannot be said as
-    text as a placeholder in ``language``."""
-    text = _extract(rendered_html, prose_only=prose_only).replace(_DISPLAY_GAP, " ")
-    return " ".join(text.replace(_MATH_PLACEHOLDER, PLACEHOLDERS[language]).split())
+def plain_text(rendered_html: str, *, prose_only: bool = True) -> str:
+    """The readable text of rendered HTML, whitespace collapsed, formulas as Unicode text."""
+    return " ".join(
+        _extract(rendered_html, prose_only=prose_only).replace(_DISPLAY_GAP, " ").split()
+    )
+
+
+def marked_text(rendered_html: str) -> str:
+    """All the text of rendered HTML with each formula's LaTeX between FORMULA_START and
+    FORMULA_END (the n-th marked formula is the n-th <math> of the HTML) and table cells kept
+    apart: what search snippets are cut from."""
+    return _extract(rendered_html, prose_only=False, marked=True)
+
+
+def unmarked(text: str) -> str:
+    """Marked text (``marked_text``) as plain text: each formula as Unicode text."""
+    return _MARKED_FORMULA.sub(lambda found: formula_text(found.group(1)), text)
 
 
 # Chinese readers take about 400 characters a minute of technical prose; English readers about
@@ -279,10 +353,8 @@ def prose_around_display_math(text: str) -> str:
     return " ".join(kept)
 
 
-def make_excerpt(
-    rendered_html: str, limit: int = 180, minimum: int = 120, *, language: str = CHINESE
-) -> str:
-    """Plain-text excerpt of a rendered note, safe to show anywhere (it holds no markup)."""
+def make_excerpt(rendered_html: str, limit: int = 180, minimum: int = 120) -> str:
+    """Plain-text excerpt of a rendered note, for places that take no markup (descriptions,
+    feed summaries): formulas as Unicode text, never a placeholder."""
     text = _extract(rendered_html, prose_only=True)
-    text = prose_around_display_math(text).replace(_MATH_PLACEHOLDER, PLACEHOLDERS[language])
-    return truncate_text(text, limit=limit, minimum=minimum)
+    return truncate_text(prose_around_display_math(text), limit=limit, minimum=minimum)

@@ -1,6 +1,8 @@
-"""The passage shown under a search result, every matched term in ``<mark>``, all escaped.
+"""The passage shown under a search result, every matched term in ``<mark>``, all escaped
+but the formulas, which are shown typeset: the note's own sanitized MathML, whole, and marked
+whole when the match is in their LaTeX.
 
-Built from the stored plain text of the page's results only (PostgreSQL's ts_headline cannot
+Built from the stored marked text of the page's results only (PostgreSQL's ts_headline cannot
 highlight pre-tokenised Chinese, and SQLite has nothing like it for external content).
 """
 
@@ -14,6 +16,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from notes.rendering.plaintext import FORMULA_END, FORMULA_START
 from notes.search.query import Query
 from notes.search.tokenizer import LATIN_WORD, WORD_CHARACTER, stem
 
@@ -115,9 +118,65 @@ def _in_word(text: str, index: int) -> bool:
     return LATIN_WORD.match(text, index) is not None
 
 
-def snippet(text: str, query: Query, *, fallback: str = "") -> SafeString:
-    """About SNIPPET_LENGTH characters around the first match, with the matches marked; the
-    fallback (the note's excerpt) when the text itself has none (a title or tag match).
+_MARKED_FORMULA = re.compile(f"{FORMULA_START}(.*?){FORMULA_END}", re.S)
+_MATH = re.compile(r"<math\b[^>]*>(.*?</math>)", re.S)
+
+
+def formulas_of(rendered_html: str) -> list[str]:
+    """The MathML of each formula of a rendered note, in order, all as inline formulas."""
+    return [f"<math>{inner}" for inner in _MATH.findall(rendered_html)]
+
+
+def _whole_formulas(text: str, start: int, end: int) -> tuple[int, int]:
+    """The window widened so that it cuts no formula."""
+    if text.rfind(FORMULA_START, 0, start) > text.rfind(FORMULA_END, 0, start):
+        start = text.rfind(FORMULA_START, 0, start)
+    if text.rfind(FORMULA_START, 0, end) > text.rfind(FORMULA_END, 0, end):
+        closing = text.find(FORMULA_END, end)
+        end = len(text) if closing == -1 else closing + 1
+    return start, end
+
+
+def _highlighted(
+    text: str, start: int, end: int, spans: list[tuple[int, int]], formulas: list[str]
+) -> str:
+    """``text[start:end]`` as HTML: prose escaped with its matches marked, formulas typeset."""
+
+    def prose(begin: int, stop: int) -> str:
+        inside = [(max(s, begin) - begin, min(e, stop) - begin) for s, e in spans]
+        return highlight(text[begin:stop], [(s, e) for s, e in inside if s < e])
+
+    out: list[str] = []
+    position = start
+    index = text.count(FORMULA_START, 0, start)
+    for found in _MARKED_FORMULA.finditer(text, start, end):
+        out.append(prose(position, found.start()))
+        math = (
+            formulas[index]
+            if index < len(formulas)
+            else f"<code>{escape('$' + found.group(1) + '$')}</code>"
+        )
+        if any(s < found.end() and e > found.start() for s, e in spans):
+            math = f'<mark class="formula-match">{math}</mark>'
+        out.append(math)
+        index += 1
+        position = found.end()
+    out.append(prose(position, end))
+    return "".join(out)
+
+
+def snippet(
+    text: str,
+    query: Query,
+    *,
+    fallback: str = "",
+    fallback_html: str = "",
+    formulas: list[str] | None = None,
+) -> SafeString:
+    """About SNIPPET_LENGTH characters around the first match, with the matches marked and
+    the formulas typeset (``formulas``: the note's, from ``formulas_of``); the note's excerpt
+    (``fallback_html``, else the plain ``fallback``) when the text has no match (a title or
+    tag match).
 
     Only the passage shown is searched for matches after the first: a note's text runs to
     thousands of words, a page shows twenty of them.
@@ -125,6 +184,8 @@ def snippet(text: str, query: Query, *, fallback: str = "") -> SafeString:
     folded, origin = _normalized(text)
     first = _first_match(folded, query)
     if first is None:
+        if fallback_html:
+            return mark_safe(fallback_html)  # sanitized at save (notes.rendering.excerpt)
         return mark_safe(highlight(fallback, match_spans(fallback, query)))
     start = max(0, first - LEAD)
     # Whole words at both edges of the window, so a cut word is not taken for a prefix.
@@ -146,8 +207,8 @@ def snippet(text: str, query: Query, *, fallback: str = "") -> SafeString:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    window = [(s - start, e - start) for s, e in spans]
-    html = highlight(text[start:end], window)
+    start, end = _whole_formulas(text, start, end)
+    html = _highlighted(text, start, end, spans, formulas or [])
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return mark_safe(f"{prefix}{html}{suffix}")

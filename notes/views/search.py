@@ -16,8 +16,9 @@ from notes import search
 from notes.chrome import feed_links
 from notes.converters import UnicodeSlugConverter, page_number
 from notes.models import Category, Note
+from notes.search.snippets import formulas_of
 from notes.search.snippets import snippet as search_snippet
-from notes.views.lists import listed
+from notes.views.lists import LIST_FIELDS
 
 
 class SearchView(TemplateView):
@@ -55,13 +56,20 @@ class SearchView(TemplateView):
         page = paginator.get_page(number)
         # What a result shows: its card's fields, and its search text for the snippet.
         by_id = (
-            listed(Note.objects.all())
+            Note.objects.select_related("category")
+            .only(*LIST_FIELDS, "body_html")  # the body for its formulas' MathML
             .annotate(search_text=F("search_document__text"))
             .in_bulk(found.ids)
         )
         results = [by_id[pk] for pk in found.ids]
         for note in results:
-            note.snippet = search_snippet(note.search_text or "", query, fallback=note.excerpt)
+            note.snippet = search_snippet(
+                note.search_text or "",
+                query,
+                fallback=note.excerpt,
+                fallback_html=note.excerpt_html,
+                formulas=formulas_of(note.body_html),
+            )
         keep = {"q": query.text, "sort": order if order != "relevance" else ""}
         filters = {"category": category.slug if category else "", "tag": tag.slug if tag else ""}
         context.update(
@@ -69,6 +77,7 @@ class SearchView(TemplateView):
             max_query_length=search.MAX_QUERY_LENGTH,
             search_query=query.text,
             notes=results,
+            cards_have_math=any("<math" in note.snippet for note in results),
             total=found.total,
             more=found.more,
             order=order,

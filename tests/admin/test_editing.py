@@ -169,6 +169,7 @@ class LanguageTests(TestCase):
         html = self.client.get(note.get_absolute_url()).content.decode()
         self.assertIn('<article class="note" lang="en">', html)
 
-    def test_english_excerpt_says_formula_in_english(self) -> None:
+    def test_an_excerpt_says_a_formula_as_text_in_any_language(self) -> None:
         note = make_note("E", category=self.category, body=r"The scale $\frac{1}{d}$ matters here.")
-        self.assertEqual(note.excerpt, "The scale [formula] matters here.")
+        self.assertEqual(note.excerpt, "The scale 1/d matters here.")
+        self.assertIn("<mfrac>", note.excerpt_html)

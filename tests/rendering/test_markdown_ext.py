@@ -325,10 +325,10 @@ def test_duplicate_headings_get_unique_anchors_that_match() -> None:
 
 
 def test_toc_entry_of_a_heading_with_math_shows_no_latex_source() -> None:
-    """The contents list the formula's rendered text (or a placeholder), never its TeX."""
+    """The contents list the formula as text, never its TeX or a placeholder."""
     result = render("## Loss $\\mathcal{L}$\n\n## 缩放 $\\frac{1}{2}$\n\n## Plain")
     names = [a.text for a in tree(result.toc_html).find_all("a")]
-    assert names == ["Loss ℒ", "缩放 [公式]", "Plain"]
+    assert names == ["Loss ℒ", "缩放 1/2", "Plain"]
 
 
 # --- Reading time ---------------------------------------------------------------------
@@ -422,15 +422,16 @@ def test_excerpt_keeps_the_prose_around_formulas() -> None:
         assert words in excerpt
 
 
-def test_structured_formula_is_a_placeholder_in_a_chinese_excerpt() -> None:
-    """A fraction flattened to text ("1 d") would misread; Chinese notes get "[公式]"."""
+def test_structured_formula_is_unicode_text_in_a_chinese_excerpt() -> None:
+    """A fraction flattened to text ("1 d") would misread; it reads "1/√d", never "[公式]", and
+    the comma glued into the formula's box stays."""
     excerpt = make_excerpt(render(r"缩放因子是 $\frac{1}{\sqrt{d}}$，很重要。").html)
-    assert excerpt == "缩放因子是 [公式]，很重要。"
+    assert excerpt == "缩放因子是 1/√d，很重要。"
 
 
-def test_structured_formula_is_a_placeholder_in_an_english_excerpt() -> None:
-    excerpt = make_excerpt(render(r"The scale is $\frac{1}{\sqrt{d}}$ here.").html, language="en")
-    assert excerpt == "The scale is [formula] here."
+def test_structured_formula_is_unicode_text_in_an_english_excerpt() -> None:
+    excerpt = make_excerpt(render(r"The scale is $\frac{1}{\sqrt{d}}$ here.").html)
+    assert excerpt == "The scale is 1/√d here."
 
 
 def test_simple_inline_formula_appears_as_text_in_an_excerpt() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from notes.rendering import LinkTarget, RenderContext, render_markdown
+from notes.rendering.mathtext import formula_text
 from notes.rendering.plaintext import detect_language, make_excerpt
 
 
-def excerpt(source: str, language: str = "zh-Hans", context: RenderContext | None = None) -> str:
-    return make_excerpt(render_markdown(source, context).html, language=language)
+def excerpt(source: str, context: RenderContext | None = None) -> str:
+    return make_excerpt(render_markdown(source, context).html)
 
 
 @pytest.mark.parametrize(
@@ -35,15 +36,17 @@ def test_simple_formulas_stay_readable(tex: str, shown: str) -> None:
     assert excerpt(f"公式 ${tex}$ 在此。") == f"公式 {shown} 在此。"
 
 
-def test_script_without_a_unicode_form_is_a_placeholder() -> None:
-    """There is no subscript θ: a placeholder, never "xθ" or LaTeX."""
-    assert excerpt(r"参数 $x_{\theta}$ 在此。") == "参数 [公式] 在此。"
+def test_script_without_a_unicode_form_is_said_by_the_formula_text() -> None:
+    """There is no subscript θ: never "xθ", and never a placeholder."""
+    text = excerpt(r"参数 $x_{\theta}$ 在此。")
+    assert text == "参数 " + formula_text(r"x_{\theta}") + " 在此。"
+    assert "xθ" not in text and "[公式]" not in text
 
 
-def test_structured_formula_placeholder_follows_the_note_language() -> None:
-    assert excerpt(r"The scale $\frac{1}{d}$ matters.", language="en") == (
-        "The scale [formula] matters."
-    )
+def test_a_structured_formula_is_text_in_any_language() -> None:
+    text = excerpt(r"The scale $\frac{1}{d}$ matters.")
+    assert text == "The scale " + formula_text(r"\frac{1}{d}") + " matters."
+    assert "[formula]" not in text
 
 
 def test_display_formula_does_not_leave_a_sentence_fragment() -> None:
@@ -69,7 +72,7 @@ def test_complete_sentences_around_display_math_are_kept() -> None:
 
 def test_excerpt_cut_at_a_sentence_never_ends_with_dot_ellipsis() -> None:
     source = ("This sentence is long enough to count. " * 6) + "More " * 40
-    text = excerpt(source, language="en")
+    text = excerpt(source)
     assert text.endswith(".") and not text.endswith(".…")
 
 
