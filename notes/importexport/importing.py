@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from taggit.models import Tag
 
+from notes.importexport.ahead import render_ahead
 from notes.importexport.reading import (
     AUTHORS_FILE,
     DEFAULT_CATEGORY,
@@ -41,6 +42,7 @@ from notes.models import (
     derived_once,
     rerender_linking_notes,
 )
+from notes.rendering import RenderResult, normalize_source
 from notes.rendering.markdown_ext import wiki_key
 from notes.revisions import add_note_to_revision
 
@@ -189,15 +191,26 @@ def import_paths(paths: list[Path]) -> ImportReport:
         report.notices += [
             (path, f"created user '{name}' (no password, not staff)") for name in created
         ]
+    read: list[tuple[Path, NoteFile | str]] = []
     for path in files:
         if not path.exists():
-            report.errors.append((path, "no such file or folder"))
+            read.append((path, "no such file or folder"))
             continue
         try:
-            note_file = read_note_file(path)
+            read.append((path, read_note_file(path)))
+        except NoteFileError as exc:
+            read.append((path, str(exc)))
+    bodies = [normalize_source(item.body) for _, item in read if isinstance(item, NoteFile)]
+    ahead = render_ahead(bodies, Note.render_limits())
+    for path, note_file in read:
+        if not isinstance(note_file, NoteFile):
+            report.errors.append((path, note_file))
+            continue
+        rendered = next(ahead)
+        try:
             with transaction.atomic(), reversion.create_revision(), derived_once():
                 reversion.set_comment(f"Imported from {path.name}")
-                created = save_note_file(note_file, report)
+                created = save_note_file(note_file, report, rendered_ahead=rendered)
         except NoteFileError as exc:
             report.errors.append((path, str(exc)))
             continue
@@ -226,7 +239,9 @@ def _load_side_file(path: Path, load, report: ImportReport) -> Any:
     return None
 
 
-def save_note_file(data: NoteFile, report: ImportReport) -> bool:
+def save_note_file(
+    data: NoteFile, report: ImportReport, *, rendered_ahead: RenderResult | None = None
+) -> bool:
     if not data.category_given:
         report.notices.append((data.path, f"no 'category': filed under '{DEFAULT_CATEGORY}'"))
     if data.extra:
@@ -255,6 +270,8 @@ def save_note_file(data: NoteFile, report: ImportReport) -> bool:
     note.series_position = data.series_position if data.series else None
     if data.author:
         note.author = find_or_create_author(data.author, data.path, report)
+    if rendered_ahead is not None:
+        note.rendered_ahead = (normalize_source(data.body), rendered_ahead)
     note.save()
     note.tags.set(data.tags, clear=True)
     note.papers.all().delete()

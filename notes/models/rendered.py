@@ -18,11 +18,12 @@ from notes.rendering import (
     RenderLimits,
     RenderResult,
     check_limits,
+    fits_context,
     normalize_source,
     render_markdown,
 )
 from notes.rendering.excerpt import excerpt_html
-from notes.rendering.plaintext import make_excerpt, truncate_text
+from notes.rendering.plaintext import truncate_text
 
 
 def limit_message(problem: LimitProblem) -> str:
@@ -109,7 +110,13 @@ class RenderedBody(models.Model):
         kept = getattr(self, "_rendered", None)
         if kept is not None and kept[0] == key:
             return kept[1]
-        result = render_markdown(key[0], self.render_context())
+        context = self.render_context()
+        # An import may hand in the body rendered ahead by a worker (notes.importexport.ahead).
+        ahead, self.rendered_ahead = getattr(self, "rendered_ahead", None), None
+        if ahead is not None and ahead[0] == key[0] and fits_context(ahead[1], context):
+            result = ahead[1]
+        else:
+            result = render_markdown(key[0], context)
         self._rendered = (key, result)
         return result
 
@@ -127,8 +134,12 @@ class RenderedBody(models.Model):
             self.excerpt = truncate_text(self.summary)
             self.excerpt_html = escape(self.excerpt)
         else:
-            self.excerpt = make_excerpt(result.html)
-            self.excerpt_html = excerpt_html(result.html, language=self.lang)
+            self.excerpt = result.excerpt
+            self.excerpt_html = (
+                result.excerpt_html
+                if self.lang == result.language  # it names tables in the note's language
+                else excerpt_html(result.html, language=self.lang)
+            )
         return result
 
     def render_context(self) -> RenderContext:

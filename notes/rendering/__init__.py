@@ -4,10 +4,16 @@ what it needs of the site comes in a ``RenderContext``."""
 
 from notes.rendering.context import LinkTarget, RenderContext
 from notes.rendering.limits import Limit, LimitProblem, RenderLimits, check_limits
-from notes.rendering.pipeline import RenderResult, normalize_source, render_markdown
+from notes.rendering.pipeline import (
+    RenderResult,
+    fits_context,
+    normalize_source,
+    render_markdown,
+)
 from notes.rendering.sanitize import ALLOWED_TAGS, sanitize_html
 
 __all__ = [
     "ALLOWED_TAGS", "Limit", "LimitProblem", "LinkTarget", "RenderContext", "RenderLimits",
-    "RenderResult", "check_limits", "normalize_source", "render_markdown", "sanitize_html",
+    "RenderResult", "check_limits", "fits_context", "normalize_source", "render_markdown",
+    "sanitize_html",
 ]  # fmt: skip

@@ -18,6 +18,7 @@ from markdown.extensions.toc import slugify_unicode
 from pygments.formatters import HtmlFormatter
 
 from notes.rendering.context import RenderContext, RenderState
+from notes.rendering.excerpt import excerpt_html as html_excerpt
 from notes.rendering.limits import (
     Deadline,
     Limit,
@@ -30,6 +31,7 @@ from notes.rendering.limits import (
 from notes.rendering.markdown_ext import FigureExtension, MathExtension, WikiLinkExtension
 from notes.rendering.plaintext import (
     detect_language,
+    make_excerpt,
     plain_text,
     reading_minutes,
 )
@@ -93,6 +95,20 @@ class RenderResult:
     has_math: bool = False
     # Set when the body was over a limit and is shown as plain text.
     refused: LimitProblem | None = None
+    # Its opening, for places that take plain text and for cards (notes.rendering.excerpt).
+    excerpt: str = ""
+    excerpt_html: str = ""
+
+
+def fits_context(result: RenderResult, context: RenderContext) -> bool:
+    """Whether a body rendered with an empty context (no link resolved, no image sized) is
+    what rendering it with ``context`` gives: none of its links resolve there, no figure has
+    a size, and it was not refused (a busy worker may pass a deadline the saver would not)."""
+    return (
+        result.refused is None
+        and not context.image_sizes
+        and all(context.resolve_link(target) is None for target, _ in result.links)
+    )
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -180,14 +196,17 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
             safe_html = focusable_scroll_boxes(sanitize_html(raw))
     except RenderTimeout:
         return _unformatted(source, LimitProblem(Limit.TIME, limits.seconds, limits.seconds))
+    language = detect_language(safe_html)
     return RenderResult(
         html=safe_html,
         warnings=tuple(dict.fromkeys(state.warnings)),
         toc_html=toc_to_html(toc_tokens),
         links=tuple(state.links.items()),
         reading_minutes=reading_minutes(safe_html),
-        language=detect_language(safe_html),
+        language=language,
         has_math=state.formulas > 0,
+        excerpt=make_excerpt(safe_html),
+        excerpt_html=html_excerpt(safe_html, language=language),
     )
 
 
@@ -201,7 +220,7 @@ def _toc_name(token: dict) -> str:
     toc's own "name" strips the tags from the heading's HTML and so keeps the text of a
     formula's <annotation>, its LaTeX source ("## Loss $\\mathcal{L}$" would be listed as
     "Loss ℒ\\mathcal{L}"). Read the heading's HTML the way excerpts do instead: annotations
-    left out, a structured formula as a placeholder.
+    left out, a structured formula as Unicode text.
     """
     text = plain_text(token.get("html") or "")
     return text or html.unescape(token.get("name", ""))
