@@ -119,12 +119,15 @@ def _in_word(text: str, index: int) -> bool:
 
 
 _MARKED_FORMULA = re.compile(f"{FORMULA_START}(.*?){FORMULA_END}", re.S)
-_MATH = re.compile(r"<math\b[^>]*>(.*?</math>)", re.S)
+_MATH = re.compile(r"<math\b([^>]*)>(.*?</math>)", re.S)
 
 
 def formulas_of(rendered_html: str) -> list[str]:
     """The MathML of each formula of a rendered note, in order, all as inline formulas."""
-    return [f"<math>{inner}" for inner in _MATH.findall(rendered_html)]
+    return [
+        ('<math class="ms-short">' if "ms-short" in attributes else "<math>") + inner
+        for attributes, inner in _MATH.findall(rendered_html)
+    ]
 
 
 def _whole_formulas(text: str, start: int, end: int) -> tuple[int, int]:

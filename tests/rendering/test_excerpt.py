@@ -34,7 +34,7 @@ def test_inline_formula_is_the_same_mathml_the_page_shows() -> None:
     source = r"先算 $\phi(K)^\top V$ 得到 $d\times d$ 矩阵。"
     page = rendered(source)
     shown = excerpt(source)
-    formulas = re.findall(r"<math>.*?</math>", page, re.S)
+    formulas = re.findall(r"<math\b.*?</math>", page, re.S)
     assert len(formulas) == 2
     for formula in formulas:
         assert formula in shown
@@ -125,4 +125,4 @@ def test_no_placeholder_ever(language: str) -> None:
     source = r"$\begin{pmatrix}1&2\\3&4\end{pmatrix}$ 和 $x_{\theta}$ 以及 $\frac{1}{2}$。"
     shown = excerpt(source, language)
     assert "[公式]" not in shown and "[formula]" not in shown
-    assert shown.count("<math>") == 3
+    assert shown.count("<math") == 3

@@ -168,9 +168,9 @@ def _open(browser: Browser, url: str, width: int = 1000) -> tuple[Page, list[str
 
 
 def test_inline_math_clips_no_ink(live_server, browser, note) -> None:  # noqa: F811
-    """An inline formula is a scroll box, which clips: no ink above or below it is lost to
-    that (the bottoms of brackets and radicals, the tips of braces), compared pixel by pixel
-    with the same page drawn without the clipping."""
+    """An inline formula is a scroll box, which clips: no ink around it is lost to that (the
+    bottoms of brackets and radicals, the tips of braces, the arm of an italic V), compared
+    pixel by pixel with the same page drawn without the clipping."""
     page, errors = _open(browser, live_server.url + note.get_absolute_url())
     selector = ".note-body p math"
     boxes = page.eval_on_selector_all(
@@ -188,7 +188,13 @@ def test_inline_math_clips_no_ink(live_server, browser, note) -> None:  # noqa: 
     cut = {}
     for tex, (left, top, right, bottom) in zip([*INLINE, WRAPPED], boxes, strict=True):
         x0, x1, y0, y1 = int(left), int(right) + 1, int(top), int(bottom) + 1
-        bands = ((x0, y0 - 16, x1, y0), (x0, y1, x1, y1 + 16))  # above and below the box
+        # Above, below, left and right of the box.
+        bands = (
+            (x0, y0 - 16, x1, y0),
+            (x0, y1, x1, y1 + 16),
+            (x0 - 16, y0, x0, y1),
+            (x1, y0, x1 + 16, y1),
+        )
         pixels = sum(lost.crop(band).histogram()[255] for band in bands)
         if pixels:
             cut[tex] = pixels

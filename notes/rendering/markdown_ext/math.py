@@ -16,6 +16,18 @@ from notes.rendering.math import MathError, latex_to_mathml, plan_equations
 from notes.rendering.math.engine import TIMEOUT_MS
 from notes.rendering.math.numbering import REF_PATTERN, anchor_id
 
+# Inline formulas scroll when wider than the column (phones), and a scroll box clips the ink
+# glyphs draw past their box (an italic V's arm, the tip of an integral or a brace). A formula
+# this short, without spacing or text macros, is never wider than a phone's column: it gets no
+# scroll box (math.css, .ms-short), so nothing of it is clipped.
+SHORT_INLINE_TEX = 24
+_WIDE_MACROS = re.compile(r"\\(?:[hv]space|kern|mkern|mskip|hskip|quad|qquad|text|mbox|hbox|"
+                          r"mathrm|operatorname|rule|phantom|hphantom)")  # fmt: skip
+
+
+def _fits_any_column(tex: str) -> bool:
+    return len(tex) <= SHORT_INLINE_TEX and not _WIDE_MACROS.search(tex)
+
 
 def _math_html(
     md: Markdown, state: RenderState, tex: str, *, display: bool, source: str, in_text: bool = False
@@ -57,6 +69,8 @@ def _math_html(
     finally:
         state.math_seconds += time.monotonic() - started
     if not display:
+        if _fits_any_column(tex):
+            return mathml.replace("<math", '<math class="ms-short"', 1)
         return mathml
     # The box scrolls a formula wider than the column, so it must take keyboard focus.
     ids = "".join(f'<span class="eq-anchor" id="{html.escape(a)}"></span>' for a in anchors[1:])

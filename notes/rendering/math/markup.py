@@ -144,7 +144,8 @@ STYLE_CLASSES: dict[str, str] = {
 }
 # Said by the <math> element's display attribute already.
 _IGNORED_DECLARATIONS = frozenset({"display:block math"})
-MATH_CLASSES = TEMML_CLASSES | frozenset(STYLE_CLASSES.values())
+# "ms-short": an inline formula too short to need a scroll box (markdown_ext/math.py).
+MATH_CLASSES = TEMML_CLASSES | frozenset(STYLE_CLASSES.values()) | {"ms-short"}
 
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 _NUMBERISH = re.compile(r"^[-+]?[0-9.]+[a-z%]*$|^[a-z]+$")
