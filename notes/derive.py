@@ -100,11 +100,13 @@ def run(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool = Tr
     keys = {wiki_key(name) for name in names if name}
     if keys:
         # Their [[links]] resolve differently now: rendered again, and derived with the rest.
+        # Notes of this change are included: in a batch, one saved before the name appeared
+        # (an import's earlier file linking to a later one) was rendered without it.
         outer, _local.pending = getattr(_local, "pending", None), _Pending()
         try:
             for note in (
                 Note.objects.filter(outgoing_links__key__in=keys)
-                .exclude(pk__in=ids | _deleting)
+                .exclude(pk__in=_deleting)
                 .distinct()
             ):
                 note.rerender()
@@ -142,21 +144,35 @@ def _derive_notes(Note, ids: list[int]) -> None:
     for paper in Paper.objects.filter(note__in=ids):
         papers[paper.note_id].append(paper)
     notes = list(Note.objects.filter(pk__in=ids).select_related("category"))
+    all_tags = {tag.pk for pk in ids for tag in tags[pk]}
+    weights = related.tag_weights(list(all_tags), related.recent_notes()) if all_tags else {}
+    candidates: dict[int, tuple[list, list]] = {}
+    indexed = set(SearchDocument.objects.filter(note__in=ids).values_list("note_id", flat=True))
+    documents: list = []
     for note in notes:
-        document = SearchDocument.for_note(
-            note, tags=tags[note.pk], papers=papers[note.pk], category=note.category
-        )
-        SearchDocument.objects.update_or_create(
-            note_id=note.pk,
-            defaults={name: getattr(document, name) for name in SearchDocument.WRITTEN},
+        documents.append(
+            SearchDocument.for_note(
+                note, tags=tags[note.pk], papers=papers[note.pk], category=note.category
+            )
         )
         previous = note.related_data
         note.tag_data = sorted(
             ([tag.name, tag.slug] for tag in tags[note.pk]), key=lambda t: t[0].casefold()
         )
         note.paper_data = [paper_fields(paper) for paper in papers[note.pk]]
-        note.related_data = related.tag_candidates(note.pk, [tag.pk for tag in tags[note.pk]])
-        related.update_reverse(note.pk, previous, note.related_data)
+        note.related_data = related.tag_candidates(
+            note.pk, [tag.pk for tag in tags[note.pk]], weights
+        )
+        candidates[note.pk] = (previous, note.related_data)
+    related.update_reverse(candidates)
+    SearchDocument.objects.bulk_create(
+        [document for document in documents if document.note_id not in indexed], batch_size=500
+    )
+    SearchDocument.objects.bulk_update(
+        [document for document in documents if document.note_id in indexed],
+        SearchDocument.WRITTEN,
+        batch_size=500,
+    )
     Note.objects.bulk_update(notes, ["tag_data", "paper_data", "related_data"], batch_size=500)
 
 

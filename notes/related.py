@@ -43,19 +43,30 @@ def tag_weights(tag_ids: list[int], recent) -> dict[int, float]:
     return {tag_id: 1 / math.log2(1 + n) for tag_id, n in counts}
 
 
-def tag_candidates(pk: int, tag_ids: list[int]) -> list[list]:
-    """The notes sharing the most (and the rarest) tags with note ``pk``: [[id, score], ...],
-    best first, computed on save (two queries) and stored in ``Note.related_data``. Drafts are
-    left out; scheduled notes are kept, and pages show only what is public when they run."""
-    if not tag_ids:
-        return []
+def recent_notes():
+    """The newest published notes, where tag evidence is looked for (a subquery)."""
     Note = _note_model()
-    recent = (
+    return (
         Note.objects.filter(status=Note.Status.PUBLISHED)
         .order_by("-published_at", "-id")
         .values("pk")[:RECENT]
     )
-    weights = tag_weights(tag_ids, recent)
+
+
+def tag_candidates(
+    pk: int, tag_ids: list[int], weights: dict[int, float] | None = None
+) -> list[list]:
+    """The notes sharing the most (and the rarest) tags with note ``pk``: [[id, score], ...],
+    best first, computed on save (two queries; one when ``weights`` of its tags are given)
+    and stored in ``Note.related_data``. Drafts are left out; scheduled notes are kept, and
+    pages show only what is public when they run."""
+    if not tag_ids:
+        return []
+    Note = _note_model()
+    recent = recent_notes()
+    if weights is None:
+        weights = tag_weights(tag_ids, recent)
+    weights = {tag: weights[tag] for tag in tag_ids if tag in weights}
     if not weights:
         return []
     score = Sum(
@@ -78,20 +89,29 @@ def tag_candidates(pk: int, tag_ids: list[int]) -> list[list]:
     return [[other, round(value, 4)] for other, value in rows]
 
 
-def update_reverse(pk: int, previous: list[list], current: list[list]) -> None:
-    """Shared tags go both ways: note ``pk`` enters (or leaves) the candidates of the notes it
-    now shares tags with (or no longer does), so an older note's page lists a newer related
-    note without being saved again. Two queries, whatever the number of notes."""
+def update_reverse(changes: dict[int, tuple[list[list], list[list]]]) -> None:
+    """Shared tags go both ways: each changed note (``{pk: (previous, current)}``, its old and
+    new candidates) enters or leaves the candidates of the notes it now shares tags with, or
+    no longer does, so an older note's page lists a newer related note without being saved
+    again. Two queries for the whole change, whatever the number of notes. The changed notes'
+    own candidates are the ones just computed, and are left alone."""
     Note = _note_model()
-    scores = {other: value for other, value in current}
-    touched = set(scores) | {other for other, _ in previous}
-    if not touched:
+    # For each other note: which changed notes touch it, with their score now (None: gone).
+    touching: dict[int, dict[int, float | None]] = {}
+    for pk, (previous, current) in changes.items():
+        for other, _value in previous:
+            touching.setdefault(other, {})[pk] = None
+        for other, value in current:
+            touching.setdefault(other, {})[pk] = value
+    for pk in changes:
+        touching.pop(pk, None)
+    if not touching:
         return
     changed = []
-    for other in Note.objects.filter(pk__in=touched).only("related_data"):
-        entries = [entry for entry in other.related_data if entry[0] != pk]
-        if other.pk in scores:
-            entries.append([pk, scores[other.pk]])
+    for other in Note.objects.filter(pk__in=touching).only("related_data"):
+        scores = touching[other.pk]
+        entries = [entry for entry in other.related_data if entry[0] not in scores]
+        entries += [[pk, value] for pk, value in scores.items() if value is not None]
         entries.sort(key=lambda entry: (-entry[1], -entry[0]))
         entries = entries[:CANDIDATES]
         if entries != other.related_data:

@@ -20,7 +20,7 @@ import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import Prefetch, ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from reversion.errors import RevertError
@@ -76,9 +76,18 @@ def add_note_to_revision(note: Note) -> None:
     """
     if not reversion.is_active():
         return
-    reversion.add_to_revision(note)
-    for related in (*note.papers.all(), *note.figures.all(), *note.tagged_items.all()):
-        reversion.add_to_revision(related)
+    # The note as stored, its followed rows fetched in three queries: reversion's follow reads
+    # them from this prefetch, and each tag row names its note without a query of its own.
+    stored = (
+        Note.objects.filter(pk=note.pk)
+        .prefetch_related(
+            "papers", "figures", Prefetch("tagged_items", TaggedItem.objects.select_related("tag"))
+        )
+        .get()
+    )
+    for item in stored.tagged_items.all():
+        item.content_object = stored
+    reversion.add_to_revision(stored)
 
 
 # --- Reading a revision -----------------------------------------------------------------

@@ -3,6 +3,7 @@ series, authors, tags)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,10 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from notes.importexport.ahead import render_ahead
 from notes.importexport.reading import (
@@ -45,6 +46,17 @@ from notes.models import (
 from notes.rendering import RenderResult, normalize_source
 from notes.rendering.markdown_ext import wiki_key
 from notes.revisions import add_note_to_revision
+
+# Files saved in one transaction, their derived data written once at its end.
+GROUP = 50
+
+
+@dataclass
+class _Known:
+    """Rows found or made once per group of files (a group commits or rolls back whole)."""
+
+    categories: dict[str, Category] = field(default_factory=dict)
+    tags: dict[str, Tag] = field(default_factory=dict)
 
 
 @dataclass
@@ -200,30 +212,90 @@ def import_paths(paths: list[Path]) -> ImportReport:
             read.append((path, read_note_file(path)))
         except NoteFileError as exc:
             read.append((path, str(exc)))
-    bodies = [normalize_source(item.body) for _, item in read if isinstance(item, NoteFile)]
-    ahead = render_ahead(bodies, Note.render_limits())
-    for path, note_file in read:
-        if not isinstance(note_file, NoteFile):
-            report.errors.append((path, note_file))
-            continue
-        rendered = next(ahead)
-        try:
-            with transaction.atomic(), reversion.create_revision(), derived_once():
-                reversion.set_comment(f"Imported from {path.name}")
-                created = save_note_file(note_file, report, rendered_ahead=rendered)
-        except NoteFileError as exc:
-            report.errors.append((path, str(exc)))
-            continue
-        except DatabaseError as exc:
-            # The file's own transaction is rolled back; one bad file (say, an author name longer
-            # than PostgreSQL allows) must not stop the rest of the import.
-            report.errors.append((path, f"could not be saved: {exc}"))
-            continue
-        (report.created if created else report.updated).append(note_file.slug)
+    notes = [(path, item) for path, item in read if isinstance(item, NoteFile)]
+    report.errors += [(path, item) for path, item in read if not isinstance(item, NoteFile)]
+    ahead = render_ahead((normalize_source(item.body) for _, item in notes), Note.render_limits())
+    statistics = _Statistics(Note.objects.count())
+    for start in range(0, len(notes), GROUP):
+        statistics.refresh(imported=start)
+        group = notes[start : start + GROUP]
+        # Each body's rendering is taken as its file is saved, so the workers keep rendering.
+        rendered: list[RenderResult | None] = []
+        if not _save_group(group, ahead, rendered, report):
+            rendered += [next(ahead) for _ in range(len(group) - len(rendered))]
+            for (path, note_file), result in zip(group, rendered, strict=True):
+                _save_alone(path, note_file, result, report)
     # After the notes, so the tags the aliases belong to exist with their notes' spelling.
     for path in tags_files:
         _load_side_file(path, load_tags_file, report)
     return report
+
+
+class _Statistics:
+    """PostgreSQL plans by table statistics, and autovacuum may be off or not yet awake: planned
+    on an empty table's, the related-notes query of each save walks every note once per tag
+    row (0.6 s a note at 5,000). Fresh statistics each time the notes have doubled keep it
+    at a few milliseconds; ANALYZE samples, so it costs well under a second each time."""
+
+    def __init__(self, existing: int) -> None:
+        self.existing = existing
+        self.next = max(100, existing)
+
+    def refresh(self, *, imported: int) -> None:
+        if connection.vendor != "postgresql" or self.existing + imported < self.next:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.next = 2 * (self.existing + imported)
+
+
+def _save_group(
+    group: list[tuple[Path, NoteFile]],
+    ahead: Iterator[RenderResult | None],
+    rendered: list[RenderResult | None],
+    report: ImportReport,
+) -> bool:
+    """Save a group of files in one transaction, deriving once at its end. False, with
+    nothing written, when any file fails: the caller then saves them one by one, so each
+    error is the file's own and the others still import. ``rendered`` receives each body's
+    rendering from ``ahead`` as it is used."""
+    done, known = ImportReport(), _Known()
+    try:
+        with transaction.atomic(), derived_once():
+            for path, note_file in group:
+                rendered.append(next(ahead))
+                # No savepoint per file: one failing file rolls the whole group back.
+                with reversion.create_revision(manage_manually=True, atomic=False):
+                    reversion.set_comment(f"Imported from {path.name}")
+                    created = save_note_file(
+                        note_file, done, rendered_ahead=rendered[-1], known=known
+                    )
+                (done.created if created else done.updated).append(note_file.slug)
+    except (NoteFileError, DatabaseError):
+        return False
+    report.created += done.created
+    report.updated += done.updated
+    report.notices += done.notices
+    return True
+
+
+def _save_alone(
+    path: Path, note_file: NoteFile, rendered: RenderResult | None, report: ImportReport
+) -> None:
+    """One file, all or nothing: its error is reported and the import goes on."""
+    try:
+        with transaction.atomic(), reversion.create_revision(manage_manually=True), derived_once():
+            reversion.set_comment(f"Imported from {path.name}")
+            created = save_note_file(note_file, report, rendered_ahead=rendered)
+    except NoteFileError as exc:
+        report.errors.append((path, str(exc)))
+        return
+    except DatabaseError as exc:
+        # The file's own transaction is rolled back; one bad file (say, an author name longer
+        # than PostgreSQL allows) must not stop the rest of the import.
+        report.errors.append((path, f"could not be saved: {exc}"))
+        return
+    (report.created if created else report.updated).append(note_file.slug)
 
 
 def _load_side_file(path: Path, load, report: ImportReport) -> Any:
@@ -240,7 +312,11 @@ def _load_side_file(path: Path, load, report: ImportReport) -> Any:
 
 
 def save_note_file(
-    data: NoteFile, report: ImportReport, *, rendered_ahead: RenderResult | None = None
+    data: NoteFile,
+    report: ImportReport,
+    *,
+    rendered_ahead: RenderResult | None = None,
+    known: _Known | None = None,
 ) -> bool:
     if not data.category_given:
         report.notices.append((data.path, f"no 'category': filed under '{DEFAULT_CATEGORY}'"))
@@ -249,9 +325,13 @@ def save_note_file(
         report.notices.append(
             (data.path, f"kept front-matter keys this version does not use: {keys}")
         )
-    category = Category.objects.filter(name=data.category).first()
+    category = known.categories.get(data.category) if known else None
     if category is None:
-        category = Category.objects.create(name=data.category)
+        category = Category.objects.filter(name=data.category).first()
+        if category is None:
+            category = Category.objects.create(name=data.category)
+        if known:
+            known.categories[data.category] = category
     note = Note.objects.filter(slug=data.slug).first()
     created = note is None
     if created:
@@ -273,8 +353,12 @@ def save_note_file(
     if rendered_ahead is not None:
         note.rendered_ahead = (normalize_source(data.body), rendered_ahead)
     note.save()
-    note.tags.set(data.tags, clear=True)
-    note.papers.all().delete()
+    if created and known is not None:
+        add_tags_to_new_note(note, data.tags, known)
+    else:
+        note.tags.set(data.tags, clear=True)
+    if not created:
+        note.papers.all().delete()
     Paper.objects.bulk_create(
         Paper(note=note, position=position, **record) for position, record in enumerate(data.papers)
     )
@@ -305,6 +389,21 @@ def save_note_file(
     # Papers are bulk-created (no save signals): the revision takes the note as imported.
     add_note_to_revision(note)
     return created
+
+
+def add_tags_to_new_note(note: Note, names: list[str], known: _Known) -> None:
+    """A new note's tags, found as taggit finds them (case-insensitively, the oldest of
+    equals) or made, and written in one statement: taggit's ``add()`` writes each row by
+    ``get_or_create`` in a savepoint of its own (docs/benchmarks.md, import)."""
+    items: dict[int, TaggedItem] = {}
+    for name in names:
+        tag = known.tags.get(name)
+        if tag is None:
+            tag = Tag.objects.filter(name__iexact=name).order_by("pk").first()
+            tag = tag or Tag.objects.create(name=name)
+            known.tags[name] = tag
+        items.setdefault(tag.pk, TaggedItem(tag=tag, content_object=note))
+    TaggedItem.objects.bulk_create(items.values())
 
 
 def save_figures(note: Note, data: NoteFile, report: ImportReport) -> bool:

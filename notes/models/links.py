@@ -125,8 +125,9 @@ def render_context(source: Note) -> RenderContext:
         # first save too, and to the new slug or title when this save renames it.
         if source.slug:
             candidates.append(source)
-        by_title = {note.title_key: link_target(note) for note in candidates}
-        by_slug = {note.slug.casefold(): link_target(note) for note in candidates}
+        resolved = [(note, link_target(note)) for note in candidates]
+        by_title = {note.title_key: target for note, target in resolved}
+        by_slug = {note.slug.casefold(): target for note, target in resolved}
         # [[x]] names a note by slug or by title; a slug match wins.
         targets.update(by_title)
         targets.update(by_slug)
@@ -144,15 +145,17 @@ def render_context(source: Note) -> RenderContext:
     )
 
 
-def store_links(note: Note, result: RenderResult) -> None:
-    """Remember where this note's [[links]] point, for backlinks and re-rendering."""
+def store_links(note: Note, result: RenderResult, *, new: bool = False) -> None:
+    """Remember where this note's [[links]] point, for backlinks and re-rendering (``new``:
+    the note was just created, so it has none stored yet)."""
     links = dict(result.links)
     pks = dict(
         type(note)
         .objects.filter(slug__in={slug for slug in links.values() if slug})
         .values_list("slug", "pk")
     )
-    NoteLink.objects.filter(source=note).delete()
+    if not new:
+        NoteLink.objects.filter(source=note).delete()
     NoteLink.objects.bulk_create(
         NoteLink(source=note, key=key[:300], target_id=pks.get(slug)) for key, slug in links.items()
     )

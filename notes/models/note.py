@@ -221,10 +221,11 @@ class Note(RenderedBody):
             # New or renamed: notes whose [[links]] name the old or new title or slug are
             # rendered again, so no link stays missing or points at the old address.
             names = {self.slug, self.title_key, *(before.values() if before else ())}
-        with transaction.atomic():
+        # No savepoint of its own: a failure here fails the caller's transaction anyway.
+        with transaction.atomic(savepoint=False):
             super().save(*args, **kwargs)
             links.remember_old_names(self, before)
-            links.store_links(self, result)
+            links.store_links(self, result, new=before is None)
             derive.changed([self.pk], names)
 
     def get_absolute_url(self) -> str:

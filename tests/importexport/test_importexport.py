@@ -741,3 +741,34 @@ def test_import_command_leaves_postgresql_statistics_for_the_new_notes(tmp_path:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'notes_note'")
         (estimate,) = cursor.fetchone()
     assert estimate == Note.objects.count()
+
+
+def test_a_file_failing_as_it_is_saved_leaves_nothing_and_the_rest_import_whole(
+    tmp_path: Path, client
+) -> None:
+    """Files are saved in groups sharing a transaction; a file that fails half-way through its
+    save (its note row written, then a figure missing) must still leave nothing of itself,
+    while the files around it import with their tags, links, search and history."""
+    from reversion.models import Version
+
+    write(tmp_path, "a.md", note_file("甲笔记", "见 [[丙笔记]]。", category="ML", tags="[扩散]"))
+    figure = "figures:\n  - image: figures/missing.png\n    width: 0\n    height: 0"
+    write(tmp_path, "b.md", f"---\ntitle: 乙笔记\ntags: [孤立标签]\n{figure}\n---\nBody.\n")
+    write(tmp_path, "c.md", note_file("丙笔记", "量子退火。", category="ML", tags="[扩散]"))
+    report = import_paths([tmp_path])
+    assert [(path.name, "media folder" in message) for path, message in report.errors] == [
+        ("b.md", True)
+    ]
+    assert sorted(report.created) == sorted(Note.objects.values_list("slug", flat=True))
+    assert set(Note.objects.values_list("title", flat=True)) == {"甲笔记", "丙笔记"}
+    assert not Tag.objects.filter(name="孤立标签").exists()
+    first, third = Note.objects.get(title="甲笔记"), Note.objects.get(title="丙笔记")
+    # The link, written before its target was saved, points at it.
+    assert f'href="{third.get_absolute_url()}"' in first.body_html
+    found = client.get("/search/", {"q": "量子退火"}).content.decode()
+    assert "丙笔记" in found and "甲笔记" not in found
+    assert [pk for pk, _score in first.related_data] == [third.pk]
+    assert [pk for pk, _score in third.related_data] == [first.pk]
+    for note, name in ((first, "a.md"), (third, "c.md")):
+        (version,) = Version.objects.get_for_object(note)
+        assert version.revision.comment == f"Imported from {name}"
