@@ -148,5 +148,15 @@ def to_bibtex(
     if link:
         fields.append(("url", link))
     entry_type = "inproceedings" if venue else "article"
+    return bibtex_entry(entry_type, bibtex_key(authors, year, title), fields)
+
+
+def bibtex_escape(value: str) -> str:
+    """A value as BibTeX reads it back: its special characters escaped."""
+    return _bibtex_escape(value)
+
+
+def bibtex_entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
+    """``@type{key, name = {value}, …}`` from values already escaped."""
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{bibtex_key(authors, year, title)},\n{body}\n}}\n"
+    return f"@{entry_type}{{{key},\n{body}\n}}\n"

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
+
+from notes.citing import Citable
 
 if TYPE_CHECKING:  # models use this module when they render a note's page parts
     from notes.models import Note, Paper, Series
@@ -41,6 +43,25 @@ def json_ld(data: dict[str, Any]) -> SafeString:
     """``data`` as the body of a <script type="application/ld+json">, safe from any field."""
     text = json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder, separators=(",", ":"))
     return mark_safe(text.translate(_SCRIPT_ESCAPES))
+
+
+def citable(note: Note) -> Citable:
+    """What a citation of the note says (notes.citing). Its address is the default language's,
+    so both interfaces give one citation; an undated draft in a preview is dated today."""
+    with translation.override(settings.LANGUAGE_CODE):
+        url = absolute(None, note.get_absolute_url())
+    published = note.published_at or timezone.now()
+    return Citable(
+        title=note.title,
+        authors=(note.author_name,) if note.author_name else (),
+        site=settings.SITE_NAME,
+        published=timezone.localdate(published),
+        updated=timezone.localdate(note.updated_at) if note.updated_at else None,
+        url=url,
+        language=note.lang,
+        slug=note.slug,
+        pk=note.pk,
+    )
 
 
 def first_image(note: Note) -> str:

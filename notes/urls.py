@@ -14,6 +14,7 @@ urlpatterns = [
     path("", public(views.NoteListView.as_view()), name="list"),
     path("notes/<uslug:slug>/", public(views.NoteDetailView.as_view()), name="detail"),
     path("notes/<uslug:slug>/papers/<int:pk>.bib", public(views.paper_bibtex), name="bibtex"),
+    path("notes/<uslug:slug>/cite.bib", public(views.note_bibtex), name="note-bibtex"),
     path("preview/<int:pk>/", views.NotePreviewView.as_view(), name="preview"),
     path("category/", public(views.CategoryListView.as_view()), name="categories"),
     path("category/<uslug:slug>/", public(views.CategoryNoteListView.as_view()), name="category"),

@@ -11,13 +11,13 @@ from notes.views.lists import (
     TagListView,
     TagNoteListView,
 )
-from notes.views.note import NoteDetailView, NotePreviewView, paper_bibtex
+from notes.views.note import NoteDetailView, NotePreviewView, note_bibtex, paper_bibtex
 from notes.views.search import SearchView
 from notes.views.site import opensearch, robots_txt, sitemap_index
 
 __all__ = [
     "ArchivePeriodView", "ArchiveView", "CategoryListView", "CategoryNoteListView",
     "NoteDetailView", "NoteListView", "NotePreviewView", "SearchView", "SeriesDetailView",
-    "SeriesListView", "TagListView", "TagNoteListView", "opensearch", "paper_bibtex",
+    "SeriesListView", "TagListView", "TagNoteListView", "note_bibtex", "opensearch", "paper_bibtex",
     "robots_txt", "sitemap_index",
 ]  # fmt: skip

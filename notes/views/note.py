@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView
 
-from notes import neighbours, related, seo
+from notes import citing, neighbours, related, seo
 from notes.delivery import caching, state
 from notes.models import Note, OldName, Paper
 from notes.seo import absolute
@@ -75,7 +75,11 @@ class NoteContextMixin:
     def draw_parts(self, note: Note, papers: list[Paper], *, preview: bool) -> dict:
         tags = note.tag_links
         image = seo.first_image(note)
+        citable = seo.citable(note)
         context = {
+            "citation_meta": citing.highwire_meta(citable),
+            "citation_bibtex": citing.bibtex(citable),
+            "citation_text": citing.text_citation(citable),
             "note": note,
             "category": note.category,
             "tags": tags,
@@ -106,6 +110,7 @@ PAGE_PARTS = {
     "head": "includes/note_page_head.html",
     "header": "includes/note_page_header.html",
     "intro": "includes/note_page_intro.html",
+    "cite": "includes/note_page_cite.html",
 }
 
 
@@ -188,6 +193,16 @@ def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     response = HttpResponse(paper.bibtex(), content_type="application/x-bibtex; charset=utf-8")
     filename = paper.bibtex().split("{", 1)[1].split(",", 1)[0] or "paper"
     response["Content-Disposition"] = f'attachment; filename="{filename}.bib"'
+    return response
+
+
+def note_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
+    """How to cite a published note, as a BibTeX file (``@online``)."""
+    note = get_object_or_404(Note.objects.published().select_related("author"), slug=slug)
+    entry = citing.bibtex(seo.citable(note))
+    response = HttpResponse(entry, content_type="application/x-bibtex; charset=utf-8")
+    key = entry.split("{", 1)[1].split(",", 1)[0]
+    response["Content-Disposition"] = f'attachment; filename="{key}.bib"'
     return response
 
 

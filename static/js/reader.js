@@ -26,7 +26,7 @@
   }
 
   // Copy buttons on code blocks.
-  document.querySelectorAll(".prose .highlight").forEach(function (block) {
+  document.querySelectorAll(".prose .highlight, .cite-box .highlight").forEach(function (block) {
     var code = block.querySelector("code");
     if (!code || !navigator.clipboard) return;
     var button = document.createElement("button");

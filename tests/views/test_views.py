@@ -451,12 +451,13 @@ class NoteDetailPageTests(FriendlyNotFoundMixin, TestCase):
     def test_scheduled_note_gives_404_until_its_date(self) -> None:
         self.assert_friendly_404(self.get_note(self.scheduled))
 
-    def test_head_advertises_the_site_feeds(self) -> None:
+    def test_head_advertises_the_site_feeds_and_the_notes_citation(self) -> None:
         self.assertEqual(
             alternate_feeds(self.get_note(self.note)),
             {
                 "application/rss+xml": reverse("notes:feed"),
                 "application/atom+xml": reverse("notes:feed-atom"),
+                "application/x-bibtex": reverse("notes:note-bibtex", args=[self.note.slug]),
             },
         )
 
