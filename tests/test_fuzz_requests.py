@@ -34,6 +34,7 @@ ROUTES = {
     "notes:list": {},
     "notes:detail": {"slug": "lora"},
     "notes:bibtex": {"slug": "lora", "pk": "PAPER"},
+    "notes:note-bibtex": {"slug": "lora"},
     "notes:categories": {},
     "notes:category": {"slug": "large-model"},
     "notes:tags": {},
