@@ -38,7 +38,7 @@ def site_chrome(language: str, script_prefix: str) -> dict:
         name.replace("-", "_"): reverse(f"notes:{name}")
         for name in (
             "list", "search", "opensearch", "categories", "tags", "archive", "series-list",
-            "feed", "feed-atom",
+            "updates", "feed", "feed-atom",
         )
     }  # fmt: skip
     assets = {

@@ -198,7 +198,7 @@ def _note_ids(sender, instance, **kwargs) -> list[int]:
     name = sender._meta.model_name
     if name == "taggeditem":
         return [instance.object_id] if instance.content_type.model_class() is Note else []
-    if name == "paper":
+    if name in ("paper", "noteupdate"):
         return [instance.note_id]
     if name == "tag":
         return list(Note.objects.filter(tags=instance).values_list("pk", flat=True))
@@ -251,6 +251,7 @@ def connect() -> None:
         _model("Category"),
         _model("Series"),
         _model("Paper"),
+        _model("NoteUpdate"),
         _model("Figure"),
         _model("OldName"),
         get_user_model(),

@@ -14,18 +14,21 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.feedgenerator import SyndicationFeed
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from notes import search
 from notes.delivery import caching, state
 from notes.feedxml import ContentAtomFeed, ContentRssFeed, feed_content, xml_text
-from notes.models import Category, Note, Series
+from notes.models import Category, Note, NoteUpdate, Series
 from notes.rendering.math.markup import inline_styles
 from notes.seo import absolute
 
@@ -35,6 +38,20 @@ FEED_FIELDS = (
     "title", "slug", "excerpt", "body_html", "lang", "tag_data", "published_at", "updated_at",
     "category__name", "author__first_name", "author__last_name", "author__username",
 )  # fmt: skip
+
+
+def for_feed(notes):
+    """What items read, with each note's latest logged update (notes.models.NoteUpdate): a
+    subscriber sees a note updated only when an editor said what changed."""
+    latest = NoteUpdate.objects.filter(note=OuterRef("pk")).order_by("-made_at", "-pk")
+    return (
+        notes.select_related("category", "author")
+        .only(*FEED_FIELDS)
+        .annotate(
+            last_update_at=Subquery(latest.values("made_at")[:1]),
+            last_update=Subquery(latest.values("summary")[:1]),
+        )
+    )
 
 
 def _absolute(path: str) -> str:
@@ -92,11 +109,7 @@ class LatestNotesFeed(Feed):
 
     def items(self, obj=None):
         # Newest first by Note's ordering, which the published-notes indexes serve.
-        return (
-            self.notes(obj)
-            .select_related("category", "author")
-            .only(*FEED_FIELDS)[: settings.FEED_ITEMS]
-        )
+        return for_feed(self.notes(obj))[: settings.FEED_ITEMS]
 
     def item_title(self, note: Note) -> str:
         return xml_text(note.title)
@@ -109,13 +122,22 @@ class LatestNotesFeed(Feed):
     def item_description(self, note: Note) -> str:
         # An RSS description and an Atom summary (type="html") are HTML to a feed reader; the
         # excerpt is plain text, so a "<script>" typed in a summary shows as text.
-        return escape(xml_text(note.excerpt))
+        excerpt = escape(xml_text(note.excerpt))
+        if not getattr(note, "last_update", None):
+            return excerpt
+        line = _("Updated %(date)s: %(summary)s") % {
+            "date": timezone.localdate(note.last_update_at).isoformat(),
+            "summary": note.last_update,
+        }
+        return f"<p>{escape(xml_text(line))}</p><p>{excerpt}</p>"
 
     def item_pubdate(self, note: Note) -> datetime:
         return note.published_at.astimezone(UTC)
 
     def item_updateddate(self, note: Note) -> datetime:
-        return max(note.updated_at, note.published_at).astimezone(UTC)
+        # A typo fix changes nothing for subscribers: only a logged update does.
+        updated = getattr(note, "last_update_at", None) or note.published_at
+        return max(updated, note.published_at).astimezone(UTC)
 
     def item_author_name(self, note: Note) -> str:
         author = note.author
@@ -210,9 +232,7 @@ class SearchFeed(LatestNotesFeed):
         found = search.search(
             obj, Note.objects.published(), order="newest", offset=0, limit=settings.FEED_ITEMS
         )
-        by_id = (
-            Note.objects.select_related("category", "author").only(*FEED_FIELDS).in_bulk(found.ids)
-        )
+        by_id = for_feed(Note.objects.all()).in_bulk(found.ids)
         return [by_id[pk] for pk in found.ids]
 
 
@@ -247,4 +267,48 @@ class SeriesFeed(LatestNotesFeed):
 
 
 class SeriesAtomFeed(SeriesFeed):
+    feed_type = ContentAtomFeed
+
+
+class UpdatesFeed(LatestNotesFeed):
+    """``/updates/feed/``: each substantive update of a published note, as its own item."""
+
+    def title(self, obj=None) -> str:
+        return f"{settings.SITE_NAME} · {_('Updates')}"
+
+    def link(self, obj=None) -> str:
+        return _absolute(reverse("notes:updates"))
+
+    def items(self, obj=None):
+        from notes.views.updates import public_updates
+
+        return public_updates()[: settings.FEED_ITEMS]
+
+    def item_title(self, update: NoteUpdate) -> str:
+        return xml_text(update.note.title)
+
+    def item_link(self, update: NoteUpdate) -> str:
+        # Also the item's id: one per update, so each reaches subscribers once.
+        return _absolute(update.get_absolute_url())
+
+    def item_description(self, update: NoteUpdate) -> str:
+        return escape(xml_text(update.summary))
+
+    def item_pubdate(self, update: NoteUpdate) -> datetime:
+        return update.made_at.astimezone(UTC)
+
+    def item_updateddate(self, update: NoteUpdate) -> datetime:
+        return self.item_pubdate(update)
+
+    def item_author_name(self, update: NoteUpdate) -> str:
+        return xml_text(settings.SITE_NAME)
+
+    def item_categories(self, update: NoteUpdate) -> list[str]:
+        return []
+
+    def item_extra_kwargs(self, update: NoteUpdate) -> dict:
+        return {"lang": update.note.lang}
+
+
+class UpdatesAtomFeed(UpdatesFeed):
     feed_type = ContentAtomFeed

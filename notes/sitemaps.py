@@ -151,6 +151,7 @@ class PageSitemap(SiteSitemap):
             "notes:tags",
             "notes:archive",
             "notes:series-list",
+            "notes:updates",
         )
         return [_Page(name, {}, last) for name in names]
 

@@ -124,10 +124,10 @@ def draft_and_scheduled(category: Category, tags: Iterable[str] = ()) -> tuple[N
     return draft, scheduled
 
 
-# The admin note form's paper and figure inlines, posted empty.
+# The admin note form's paper, figure and update-log inlines, posted empty.
 INLINE_MANAGEMENT = {
     f"{prefix}-{name}": value
-    for prefix in ("papers", "figures")
+    for prefix in ("papers", "figures", "updates")
     for name, value in (
         ("TOTAL_FORMS", "0"),
         ("INITIAL_FORMS", "0"),

@@ -1,10 +1,12 @@
 """The note form: the version being edited (the two-editors check) and its scripts' words."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notes import locking
 from notes.models import Note
+from notes.models.updates import SUMMARY_LENGTH
 
 
 def editor_messages() -> dict[str, str]:
@@ -33,6 +35,18 @@ class NoteAdminForm(forms.ModelForm):
         label=_("version being edited"), widget=forms.HiddenInput, required=False
     )
 
+    # Not a note field: saving a published note with it writes a line to its update log.
+    update_summary = forms.CharField(
+        label=_("Substantive change"),
+        max_length=SUMMARY_LENGTH,
+        required=False,
+        help_text=_(
+            "One line readers and subscribers see (“修正了公式 (3) 的符号”): the note shows "
+            "it, /updates/ lists it, feeds mark the note updated. Leave it empty for a typo "
+            "fix: nothing changes for them."
+        ),
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.conflict: locking.EditConflict | None = None
@@ -42,7 +56,25 @@ class NoteAdminForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned_data = super().clean()
         locking.check(self)
+        if cleaned_data.get("update_summary") and not self._stays_public(cleaned_data):
+            self.add_error(
+                "update_summary",
+                _(
+                    "Only a change to a note readers can already see is logged; a draft, a "
+                    "scheduled note or a first publication has no readers to tell yet."
+                ),
+            )
         return cleaned_data
+
+    def _stays_public(self, cleaned_data: dict) -> bool:
+        """Public before this save (the instance still holds the stored values) and after."""
+        published_at = cleaned_data.get("published_at")
+        return (
+            self.instance.pk is not None
+            and self.instance.is_public
+            and cleaned_data.get("status") == Note.Status.PUBLISHED
+            and (published_at is None or published_at <= timezone.now())
+        )
 
     class Meta:
         model = Note

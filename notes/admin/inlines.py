@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notes import figures
 from notes.forms import PaperForm
-from notes.models import Figure, Paper
+from notes.models import Figure, NoteUpdate, Paper
 
 
 class PaperInline(admin.StackedInline):
@@ -18,6 +18,16 @@ class PaperInline(admin.StackedInline):
     model = Paper
     form = PaperForm
     extra = 0
+
+
+class NoteUpdateInline(admin.TabularInline):
+    """The note's update log, to correct or remove a line; new lines come from the note
+    form's "substantive change" field as the note is saved."""
+
+    model = NoteUpdate
+    fields = ("made_at", "summary")
+    extra = 0
+    classes = ("collapse",)
 
 
 # Set on the request when a figure could not be written; the form is shown again with it.

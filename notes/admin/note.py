@@ -26,15 +26,20 @@ from reversion.models import Version
 
 from notes import revisions
 from notes.admin.forms import NoteAdminForm, editor_messages
-from notes.admin.inlines import FigureInline, FigureUploadErrorsMixin, PaperInline
-from notes.models import Note, derived_once
+from notes.admin.inlines import (
+    FigureInline,
+    FigureUploadErrorsMixin,
+    NoteUpdateInline,
+    PaperInline,
+)
+from notes.models import Note, NoteUpdate, derived_once
 from notes.rendering import render_markdown
 
 
 @admin.register(Note)
 class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
     form = NoteAdminForm
-    inlines = (PaperInline, FigureInline)
+    inlines = (PaperInline, FigureInline, NoteUpdateInline)
     list_display = ("title", "category", "status_label", "published_at", "tag_list")
     list_filter = ("status", "category", "series", "tags")
     list_select_related = ("category",)
@@ -81,6 +86,14 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
         (_("History"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 
+    def get_fieldsets(self, request: HttpRequest, obj: Note | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.is_public:
+            return fieldsets
+        # A published note: what changed, for readers, beside the save buttons' fieldsets.
+        log = (_("Update log"), {"fields": ("update_summary",)})
+        return (*fieldsets[:2], log, *fieldsets[2:])
+
     class Media:
         css = {"all": ("admin/notes-admin.css", "css/pygments.css")}
         js = ("admin/note-preview.js", "admin/note-autosave.js")
@@ -113,6 +126,9 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
                 "data-messages": json.dumps(editor_messages()),
             }
         )
+        if obj is None or not obj.is_public:
+            # Only a note readers already see has an update log (get_fieldsets).
+            form.base_fields.pop("update_summary", None)
         return form
 
     def preview_view(self, request: HttpRequest) -> JsonResponse:
@@ -175,6 +191,8 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
         # once, when they are all in.
         with derived_once():
             super().save_related(request, form, formsets, change)
+            if summary := form.cleaned_data.get("update_summary"):
+                NoteUpdate.objects.create(note=note, summary=summary)
             # Figures are saved after the note: render again so images get their width/height.
             if note.figures.exists():
                 note.rerender()

@@ -85,6 +85,12 @@ def note_to_text(note: Note) -> str:
     ]
     if figures:
         meta["figures"] = figures
+    updates = sorted(note.updates.all(), key=lambda update: (update.made_at, update.pk))
+    if updates:
+        meta["updates"] = [
+            {"date": format_datetime(update.made_at), "summary": update.summary}
+            for update in updates
+        ]
     old_names = sorted((name.kind, name.key) for name in note.old_names.all())
     for kind, key in ((OldName.Kind.SLUG, "old_slugs"), (OldName.Kind.TITLE, "old_titles")):
         if names := [name for name_kind, name in old_names if name_kind == kind]:
@@ -150,7 +156,7 @@ def export_notes(directory: Path) -> int:
         (directory / AUTHORS_FILE).write_text(authors_to_text(), encoding="utf-8")
     count = 0
     notes = Note.objects.select_related("category", "author", "series").prefetch_related(
-        "tags", "papers", "figures", "old_names"
+        "tags", "papers", "figures", "old_names", "updates"
     )
     for note in notes.order_by("slug").iterator(chunk_size=500):
         (directory / f"{note.slug}.md").write_text(note_to_text(note), encoding="utf-8")

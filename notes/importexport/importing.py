@@ -36,6 +36,7 @@ from notes.models import (
     Category,
     Figure,
     Note,
+    NoteUpdate,
     OldName,
     Paper,
     Series,
@@ -365,6 +366,13 @@ def save_note_file(
     if data.figures is not None and save_figures(note, data, report):
         # Rendered again now that its images' sizes are known, as the admin does.
         note.rerender()
+    if data.updates is not None:
+        if not created:
+            note.updates.all().delete()
+        NoteUpdate.objects.bulk_create(
+            NoteUpdate(note=note, made_at=made_at, summary=summary)
+            for made_at, summary in data.updates
+        )
     names = restore_old_names(note, slugs=data.old_slugs, titles=data.old_titles)
     if names:
         # Notes imported before this one may [[link]] to it by a name it had before.

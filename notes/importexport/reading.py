@@ -26,12 +26,13 @@ from notes.models import (
     Series,
     make_slug,
 )
+from notes.models.updates import SUMMARY_LENGTH
 from notes.papers import split_authors
 
 KNOWN_KEYS = (
     "title", "short_title", "slug", "date", "updated", "created", "category", "tags", "summary",
     "language", "draft", "author", "paper", "papers", "series", "series_position", "figures",
-    "old_slugs", "old_titles",
+    "old_slugs", "old_titles", "updates",
 )  # fmt: skip
 # Front-matter figure keys, in export order. ``image`` is the file's name in MEDIA_ROOT.
 FIGURE_KEYS = ("image", "alt", "caption", "width", "height")
@@ -163,6 +164,8 @@ class NoteFile:
     figures: list[dict[str, Any]] | None = None
     old_slugs: list[str] = field(default_factory=list)
     old_titles: list[str] = field(default_factory=list)
+    # None: the file says nothing about the update log, and a re-import leaves it alone.
+    updates: list[tuple[dt.datetime, str]] | None = None
 
 
 def to_paper(entry: Any, where: str) -> dict[str, Any]:
@@ -288,7 +291,26 @@ def read_note_file(path: Path) -> NoteFile:
         figures=to_figures(meta["figures"]) if "figures" in meta else None,
         old_slugs=to_names(meta.get("old_slugs"), "old_slugs"),
         old_titles=to_names(meta.get("old_titles"), "old_titles"),
+        updates=to_updates(meta["updates"]) if "updates" in meta else None,
     )
+
+
+def to_updates(value: Any) -> list[tuple[dt.datetime, str]]:
+    """The note's update log: each a date and the line readers saw."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise NoteFileError("'updates' must be a list of {date, summary}")
+    updates = []
+    for index, entry in enumerate(value):
+        where = f"updates[{index}]"
+        if not isinstance(entry, dict) or set(map(str, entry)) != {"date", "summary"}:
+            raise NoteFileError(f"{where} must have exactly a 'date' and a 'summary'")
+        summary = to_text(entry["summary"], f"{where}.summary", SUMMARY_LENGTH)
+        if not summary:
+            raise NoteFileError(f"{where} has an empty 'summary'")
+        updates.append((to_datetime(entry["date"], f"{where}.date"), summary))
+    return updates
 
 
 def to_figures(value: Any) -> list[dict[str, Any]]:

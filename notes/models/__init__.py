@@ -12,6 +12,7 @@ from notes.models.papers import Figure, Paper
 from notes.models.rendered import RenderedBody, limit_message
 from notes.models.site import SearchDocument, SiteState, TagCount
 from notes.models.taxonomy import Category, Series, TagAlias, make_slug, unique_slug
+from notes.models.updates import NoteUpdate
 
 __all__ = [
     "Category",
@@ -19,6 +20,7 @@ __all__ = [
     "Note",
     "NoteLink",
     "NoteQuerySet",
+    "NoteUpdate",
     "OldName",
     "Paper",
     "RenderedBody",

@@ -121,6 +121,7 @@ class TempMediaTestCase(TestCase):
             "summary": "",
             **management("papers"),
             **management("figures"),
+            **management("updates"),
         }
         data.update(overrides)
         return data

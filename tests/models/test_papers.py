@@ -680,7 +680,7 @@ class PaperFormTests(TestCase):
             "published_at_0": published_at.strftime("%Y-%m-%d"),
             "published_at_1": published_at.strftime("%H:%M:%S"),
         }
-        for prefix, total in (("papers", 1), ("figures", 0)):
+        for prefix, total in (("papers", 1), ("figures", 0), ("updates", 0)):
             data.update(
                 {
                     f"{prefix}-TOTAL_FORMS": str(total),

@@ -47,7 +47,8 @@ def expected_item(note: Note, kind: str) -> str:
         description=escape(feedxml.xml_text(note.excerpt)),
         unique_id=link,
         pubdate=note.published_at.astimezone(UTC),
-        updateddate=max(note.updated_at, note.published_at).astimezone(UTC),
+        # Updated only by a logged update (notes.models.NoteUpdate): this note has none.
+        updateddate=note.published_at.astimezone(UTC),
         author_name=author,
         categories=[note.category.name, *(name for name, _slug in note.tag_data)],
         content=feedxml.feed_content(inline_styles(note.body_html)),
