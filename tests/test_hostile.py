@@ -31,7 +31,16 @@ from selectolax.lexbor import LexborHTMLParser
 from taggit.models import Tag, TaggedItem
 
 from notes.admin import FigureInline, NoteAdminForm, PaperForm
-from notes.models import Category, Figure, Note, Paper, Series, TagAlias, unique_slug
+from notes.models import (
+    Category,
+    Figure,
+    Note,
+    NoteUpdate,
+    Paper,
+    Series,
+    TagAlias,
+    unique_slug,
+)
 from notes.papers import normalize_arxiv
 from notes.rendering import normalize_source
 from notes.rendering.math.markup import STYLE_CLASSES
@@ -251,6 +260,7 @@ FIELDS: dict[str, tuple[str, int | None]] = {
     "paper DOI": ("o", 200),
     "figure alt text": ("l", 300),
     "figure caption": ("k", 300),
+    "update summary": ("z", 200),
 }
 
 
@@ -418,6 +428,10 @@ class HostileContent(TestCase):
             for note_list in (notes, seconds)
             for note, tag in zip(note_list, tags, strict=True)
         )
+        NoteUpdate.objects.bulk_create(
+            NoteUpdate(note=note, summary=hostile("update summary", i), made_at=now)
+            for i, note in zip(batch, notes, strict=True)
+        )
         cls._fetched: dict[str, bytes] = {}
         cls.notes: dict[int, Note] = {}
         cls.excerpt_notes: dict[int, Note] = {}
@@ -578,7 +592,7 @@ class HostileContent(TestCase):
         for name in (
             "note title", "note summary", "note body", "note body, inline", "category name",
             "tag name", "series title", "paper title", "paper authors", "paper venue",
-            "paper DOI", "figure alt text", "figure caption",
+            "paper DOI", "figure alt text", "figure caption", "update summary",
         ):  # fmt: skip
             sides = (0,) if name == "note summary" else (0, 1)
             self.expect(scan, place, name, [index], sides=sides)
@@ -612,6 +626,7 @@ class HostileContent(TestCase):
                 ("og:description", "note summary", "OpenGraph"),
                 ("article:section", "category name", "OpenGraph"),
                 ("article:tag", "tag name", "OpenGraph"),
+                ("citation_title", "note title", "Highwire citation tags"),
             ):
                 sides = (0,) if name == "note summary" else (0, 1)
                 self.expect(Scan(key, strings=[metas.get(key, "")]), place, name, [index], sides)
@@ -676,6 +691,18 @@ class HostileContent(TestCase):
         self.expect(scan, place, "tag name", indices)
         self.expect(scan, place, "figure alt text", indices)
         self.expect(scan, place, "figure caption", indices)
+        self.expect(scan, place, "update summary", indices)
+
+    def test_update_log_and_its_feeds(self) -> None:
+        scans = self.pages_of("/updates/")
+        listed = Scan("/updates/", strings=[text for scan in scans for text in scan.strings])
+        self.expect(listed, "update log", "note title", self.indices)
+        self.expect(listed, "update log", "update summary", self.indices)
+        for url in ("/updates/feed/", "/updates/feed/atom/"):
+            scan = self.feed(url)
+            shown = [i for i, _note in self.listed(scan)]
+            self.assertTrue(shown)
+            self.expect(scan, "update log feed", "update summary", shown)
 
     def test_latest_feeds(self) -> None:
         for url in ("/feed/", "/feed/atom/"):
