@@ -307,6 +307,37 @@ def test_phone_pages_do_not_scroll_sideways(live_server, browser) -> None:
     assert errors == []
 
 
+def test_the_cite_box_and_update_log_fit_a_320_px_phone_and_copy(live_server, browser) -> None:
+    """Opened, the BibTeX scrolls inside its box; the update log and its earlier lines stay in
+    the column; the copy button puts the entry on the clipboard."""
+    from notes.models import NoteUpdate
+
+    note = make_note(
+        "LoRA：大模型的低秩适配，一个很长的标题让引用行在窄屏上换行",
+        slug="lora-with-a-rather-long-address-for-the-citation",
+        category=make_category("Large Model"),
+    )
+    for line in ("补充了 QLoRA 的 4-bit 量化对比表", "修正了公式 (3) 的符号：ΔW = BA 而非 AB"):
+        NoteUpdate.objects.create(note=note, summary=line)
+    page, errors = open_page(
+        browser, viewport={"width": 320, "height": 700}, is_mobile=True, has_touch=True
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(live_server.url + note.get_absolute_url())
+    page.click(".update-log summary")
+    page.click(".cite-box summary")
+    page.wait_for_selector(".cite-box pre", state="visible")
+    assert_no_horizontal_overflow(page)
+    assert_scrolls_inside(page, ".cite-box pre")
+    for selector in (".update-log", ".update-log ol", ".cite-box", ".cite-text"):
+        assert box(page, selector)["right"] <= 320, selector
+    page.click(".cite-box .copy-button")
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.startswith("@online{") and note.get_absolute_url() in copied
+    page.screenshot(path=str(SCREENSHOTS / "browser-phone-cite.png"), full_page=True)
+    assert errors == []
+
+
 def test_search_from_the_header_finds_highlights_and_opens_a_note(live_server, browser) -> None:
     category = make_category("生成模型")
     make_note("流匹配：从噪声到数据的直线", category=category, body="流匹配学习一个速度场。")
