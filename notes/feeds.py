@@ -307,7 +307,8 @@ class UpdatesFeed(LatestNotesFeed):
         return []
 
     def item_extra_kwargs(self, update: NoteUpdate) -> dict:
-        return {"lang": update.note.lang}
+        # The line as the entry's content too: readers that show only content get it.
+        return {"content": f"<p>{escape(xml_text(update.summary))}</p>", "lang": update.note.lang}
 
 
 class UpdatesAtomFeed(UpdatesFeed):

@@ -108,6 +108,8 @@ def demo_urls() -> list[str]:
         "/archive/2026/09/",
         "/series/",
         "/series/diffusion-basics/",
+        "/updates/",
+        "/en/updates/",
         "/en/",
         "/en/notes/ddpm/",
         "/en/search/?q=diffusion",

@@ -55,7 +55,7 @@ def feed_paths() -> list[tuple[str, str, str]]:
     """(kind, format, path) of every feed the demo has, in the default language: the site's,
     every category's, tag's and series', and search feeds."""
     public = Note.objects.published()
-    pages = [("site", "/")]
+    pages = [("site", "/"), ("updates", "/updates/")]
     pages += [
         ("category", category.get_absolute_url())
         for category in Category.objects.filter(notes__in=public).distinct().order_by("slug")
@@ -112,7 +112,7 @@ class EveryFeedTests(TestCase):
             served,
             {
                 (kind, format_, language)
-                for kind in ("site", "category", "tag", "series", "search")
+                for kind in ("site", "updates", "category", "tag", "series", "search")
                 for format_ in ("rss", "atom")
                 for language in LANGUAGES
             },
