@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.generic import ListView
 
 from notes.chrome import feed_links
@@ -32,14 +33,8 @@ class UpdateListView(PagesMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["feeds"] = feed_links(
-            f"{settings.SITE_NAME} · {self.title()}",
+            f"{settings.SITE_NAME} · {gettext('Updates')}",
             reverse("notes:updates-feed"),
             reverse("notes:updates-feed-atom"),
         )
         return context
-
-    @staticmethod
-    def title() -> str:
-        from django.utils.translation import gettext
-
-        return gettext("Updates")
