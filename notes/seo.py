@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -45,9 +46,10 @@ def json_ld(data: dict[str, Any]) -> SafeString:
     return mark_safe(text.translate(_SCRIPT_ESCAPES))
 
 
-def citable(note: Note) -> Citable:
+def citable(note: Note, last_update: datetime | None = None) -> Citable:
     """What a citation of the note says (notes.citing). Its address is the default language's,
-    so both interfaces give one citation; an undated draft in a preview is dated today."""
+    so both interfaces give one citation; an undated draft in a preview is dated today. It is
+    dated updated by the note's latest logged update only: a typo fix is not a new version."""
     with translation.override(settings.LANGUAGE_CODE):
         url = absolute(None, note.get_absolute_url())
     published = note.published_at or timezone.now()
@@ -56,7 +58,7 @@ def citable(note: Note) -> Citable:
         authors=(note.author_name,) if note.author_name else (),
         site=settings.SITE_NAME,
         published=timezone.localdate(published),
-        updated=timezone.localdate(note.updated_at) if note.updated_at else None,
+        updated=timezone.localdate(last_update) if last_update else None,
         url=url,
         language=note.lang,
         slug=note.slug,

@@ -185,3 +185,20 @@ def test_several_authors_are_each_a_meta_tag_and_one_bibtex_name_each() -> None:
         "Yelong Shen",
     ]
     assert parsed(bibtex(cited))["author"] == "{Edward Hu} and {Yelong Shen}"
+
+
+def test_only_a_logged_update_dates_the_citation_updated() -> None:
+    """A typo fix is not a new version of the note: the citation stays as it was."""
+    from notes.models import NoteUpdate
+
+    note = make_note("低秩适配", slug="lowrank", published_at=timezone.now() - timedelta(days=9))
+    note.body += "\n\n（改了一个错别字）"
+    note.save()
+    assert (
+        "note" not in parsed(Client().get("/notes/lowrank/cite.bib").content.decode()).fields_dict
+    )
+    NoteUpdate.objects.create(note=note, summary="补充了实验", made_at=timezone.now())
+    entry = parsed(Client().get("/notes/lowrank/cite.bib").content.decode())
+    assert entry["note"] == f"Updated {timezone.localdate().isoformat()}"
+    box = Client().get("/notes/lowrank/").content.decode().split('class="cite-box"', 1)[1]
+    assert f"[{timezone.localdate().isoformat()}]" in box.split("</p>", 1)[0]

@@ -75,10 +75,11 @@ class NoteContextMixin:
     def draw_parts(self, note: Note, papers: list[Paper], *, preview: bool) -> dict:
         tags = note.tag_links
         image = seo.first_image(note)
-        citable = seo.citable(note)
+        # Drawn with the page's kept parts, and read only for a note that has any.
+        updates = list(note.updates.all()) if getattr(note, "has_updates", True) else []
+        citable = seo.citable(note, updates[0].made_at if updates else None)
         context = {
-            # Drawn with the page's kept parts, and read only for a note that has any.
-            "updates": list(note.updates.all()) if getattr(note, "has_updates", True) else [],
+            "updates": updates,
             "citation_meta": citing.highwire_meta(citable),
             "citation_bibtex": citing.bibtex(citable),
             "citation_text": citing.text_citation(citable),
@@ -202,7 +203,8 @@ def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def note_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
     """How to cite a published note, as a BibTeX file (``@online``)."""
     note = get_object_or_404(Note.objects.published().select_related("author"), slug=slug)
-    entry = citing.bibtex(seo.citable(note))
+    latest = note.updates.values_list("made_at", flat=True).first()
+    entry = citing.bibtex(seo.citable(note, latest))
     response = HttpResponse(entry, content_type="application/x-bibtex; charset=utf-8")
     key = entry.split("{", 1)[1].split(",", 1)[0]
     response["Content-Disposition"] = f'attachment; filename="{key}.bib"'
