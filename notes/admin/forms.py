@@ -40,6 +40,7 @@ class NoteAdminForm(forms.ModelForm):
         label=_("Substantive change"),
         max_length=SUMMARY_LENGTH,
         required=False,
+        widget=forms.TextInput(attrs={"class": "vLargeTextField"}),
         help_text=_(
             "One line readers and subscribers see (“修正了公式 (3) 的符号”): the note shows "
             "it, /updates/ lists it, feeds mark the note updated. Leave it empty for a typo "
