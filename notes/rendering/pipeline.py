@@ -138,6 +138,9 @@ def _unformatted(source: str, problem: LimitProblem) -> RenderResult:
     text = bleach.sanitizer.INVISIBLE_CHARACTERS_RE.sub(
         bleach.sanitizer.INVISIBLE_REPLACEMENT_CHAR, html.escape(source, quote=False)
     )
+    # HTML drops a newline right after <pre>: leading blank lines would not survive sanitizing
+    # (or a browser), so they are left out here too, and nothing but them.
+    text = text.lstrip("\n")
     safe_html = focusable_scroll_boxes(f"<pre>{text}</pre>")
     return RenderResult(
         html=safe_html,

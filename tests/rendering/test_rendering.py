@@ -15,6 +15,7 @@ import pytest
 
 from notes.rendering import Limit, RenderContext, RenderLimits, RenderResult, render_markdown
 from notes.rendering.plaintext import make_excerpt, truncate_text
+from notes.rendering.sanitize import sanitize_html
 
 
 def html_of(source: str) -> str:
@@ -448,3 +449,11 @@ def test_formulas_share_a_time_budget() -> None:
     assert "Formulas not typeset: the note's formulas took more than 0.2 seconds" in result.warnings
     assert 0 < result.html.count("<math") < 60
     assert "+ 59$$" in html.unescape(result.html)
+
+
+def test_a_refused_body_starting_with_a_blank_line_is_what_sanitizing_leaves_unchanged() -> None:
+    """Found by the property test: HTML drops a newline right after <pre>."""
+    result = render_markdown("\n" + ">" * 33)
+    assert result.refused is not None and result.refused.limit == Limit.NESTING
+    assert sanitize_html(result.html) == result.html
+    assert html.unescape(result.html).endswith(">" * 33 + "</pre>")
