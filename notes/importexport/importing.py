@@ -235,8 +235,8 @@ def import_paths(paths: list[Path]) -> ImportReport:
 class _Statistics:
     """PostgreSQL plans by table statistics, and autovacuum may be off or not yet awake: planned
     on an empty table's, the related-notes query of each save walks every note once per tag
-    row (0.6 s a note at 5,000). Fresh statistics each time the notes have doubled keep it
-    at a few milliseconds; ANALYZE samples, so it costs well under a second each time."""
+    row (docs/benchmarks.md). Fresh statistics each time the notes double keep it cheap, and
+    ANALYZE only samples."""
 
     def __init__(self, existing: int) -> None:
         self.existing = existing
