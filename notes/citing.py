@@ -1,5 +1,6 @@
-"""How to cite a note: a BibTeX ``@online`` entry, a one-line citation and the Highwire Press
-``citation_*`` meta tags that Zotero and Google Scholar read; no database."""
+"""How to cite a note: a BibTeX ``@online`` entry (bibtexparser writes it), a one-line
+citation and the Highwire Press ``citation_*`` meta tags that Zotero and Google Scholar read;
+no database."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from notes.papers import bibtex_entry, bibtex_escape
+from notes.papers import bibtex_entry, bibtex_escape, bibtex_verbatim
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def bibtex_key(item: Citable) -> str:
 
 
 def bibtex(item: Citable) -> str:
-    """biblatex's ``@online``: names, title and site in braces so case and CJK survive."""
+    """biblatex's ``@online``, written by bibtexparser: names, title and site in braces so case
+    and CJK survive."""
     fields = [
         ("author", " and ".join("{" + bibtex_escape(name) + "}" for name in item.creators)),
         ("title", "{" + bibtex_escape(item.title) + "}"),
@@ -53,7 +55,9 @@ def bibtex(item: Citable) -> str:
     ]
     if _later(item):
         fields.append(("note", f"Updated {item.updated.isoformat()}"))
-    fields += [("url", item.url), ("langid", "chinese" if item.chinese else "english")]
+    # The site's own address, verbatim as biblatex reads urls (no LaTeX escapes in it).
+    fields.append(("url", bibtex_verbatim(item.url)))
+    fields.append(("langid", "chinese" if item.chinese else "english"))
     return bibtex_entry("online", bibtex_key(item), fields)
 
 

@@ -1,16 +1,23 @@
 """Paper identifiers and citations: the one rule for arXiv ids, DOIs and paper addresses
 (normalizers and Django validators, used by the model, the paper form and the importer),
-and BibTeX; no database."""
+BibTeX written by bibtexparser, and CSL-JSON items for citeproc-py; no database."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
+import bibtexparser
+from bibtexparser import BibtexFormat, Library
+from bibtexparser.middlewares.names import parse_single_name_into_parts
+from bibtexparser.model import Entry, Field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
+from pylatexenc.latexencode import RULE_DICT, UnicodeToLatexConversionRule, UnicodeToLatexEncoder
 
 # New-style ids (2106.09685, 1706.03762v7) and old-style ones (hep-th/9901001, math.GT/0309136).
 # New-style numbers have 4 digits up to 1412 and 5 from 1501 on: holding the count to the date
@@ -111,13 +118,48 @@ def bibtex_key(authors: list[str], year: int | None, title: str) -> str:
     return f"{family or 'anon'}{year or ''}{first}"
 
 
-_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", **{char: "\\" + char for char in "&%$#_{}"}}
+# Text values are LaTeX: these characters would otherwise end a value, open a comment, enter
+# math or become a tie. The encoder is pylatexenc's, the one bibtexparser's
+# LatexEncodingMiddleware wraps; its default rules don't fit here (they spell out every
+# non-ASCII letter, log a warning per CJK character, turn " into '' and < into
+# \ensuremath{<}, and the middleware would also escape the verbatim url and doi fields).
+_LATEX_SPECIALS = {
+    **{ord(char): "\\" + char for char in "&%$#_{}"},
+    ord("\\"): r"\textbackslash",
+    ord("~"): r"\textasciitilde",
+    ord("^"): r"\textasciicircum",
+}
+_LATEX_TEXT = UnicodeToLatexEncoder(
+    conversion_rules=[UnicodeToLatexConversionRule(RULE_DICT, _LATEX_SPECIALS)],
+    # "\textbackslash{}", not "{\textbackslash}": what the site always wrote.
+    replacement_latex_protection="braces-after-macro",
+    # Other characters are written as they are: .bib files are UTF-8 (biber, bibtexu).
+    unknown_char_policy="keep",
+    unknown_char_warning=False,
+)
+# Indented by two spaces, one field a line: the format the site's files have always had.
+_BIBTEX_FORMAT = BibtexFormat()
+_BIBTEX_FORMAT.indent = "  "
 
 
-def _bibtex_escape(value: str) -> str:
-    # Braces protect capitalisation (BERT, LoRA) and special characters keep BibTeX parsing.
-    # One pass: escaping braces after backslashes turned a backslash into "\textbackslash\{\}".
-    return re.sub(r"[\\&%$#_{}]", lambda match: _BIBTEX_SPECIAL[match.group()], value)
+def bibtex_escape(value: str) -> str:
+    r"""A text value as BibTeX reads it back: LaTeX's special characters escaped, one pass (a
+    backslash is ``\textbackslash{}``, its braces not escaped again)."""
+    return _LATEX_TEXT.unicode_to_latex(value)
+
+
+def bibtex_verbatim(value: str) -> str:
+    """A url or doi value: biblatex reads these verbatim, so LaTeX escapes would stay in the
+    address; only braces and backslashes, which would unbalance the entry, are percent-encoded
+    (the same address to a browser or a DOI resolver)."""
+    return value.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+def bibtex_entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
+    """``@type{key, name = {value}, …}`` written by bibtexparser, from values already made
+    BibTeX by ``bibtex_escape`` or ``bibtex_verbatim`` (the writer adds the braces)."""
+    entry = Entry(entry_type, key, [Field(name, value) for name, value in fields])
+    return bibtexparser.write_string(Library([entry]), bibtex_format=_BIBTEX_FORMAT)
 
 
 def to_bibtex(
@@ -131,32 +173,89 @@ def to_bibtex(
     arxiv: str = "",
 ) -> str:
     """A BibTeX entry: @article for arXiv-only papers, @inproceedings when a venue is known."""
-    fields: list[tuple[str, str]] = [("title", "{" + _bibtex_escape(title) + "}")]
+    # The inner braces keep the title's capitalisation (LoRA, BERT) from the style's sentence case.
+    fields = [("title", "{" + bibtex_escape(title) + "}")]
     if authors:
-        fields.append(("author", _bibtex_escape(" and ".join(authors))))
+        fields.append(("author", " and ".join(bibtex_escape(name) for name in authors)))
     if venue:
-        fields.append(("booktitle", _bibtex_escape(venue)))
+        fields.append(("booktitle", bibtex_escape(venue)))
     elif arxiv:
-        fields.append(("journal", f"arXiv preprint arXiv:{arxiv}"))
+        fields.append(("journal", bibtex_escape(f"arXiv preprint arXiv:{arxiv}")))
     if year:
         fields.append(("year", str(year)))
     if arxiv:
-        fields += [("eprint", arxiv), ("archivePrefix", "arXiv")]
+        fields += [("eprint", bibtex_verbatim(arxiv)), ("archivePrefix", "arXiv")]
     if doi:
-        fields.append(("doi", _bibtex_escape(doi)))
-    link = url or (f"https://arxiv.org/abs/{arxiv}" if arxiv else "")
+        fields.append(("doi", bibtex_verbatim(doi)))
+    # Only a web address: a stored javascript: one is no more a link in a .bib than on a page.
+    link = web_url(url) or (f"https://arxiv.org/abs/{arxiv}" if arxiv else "")
     if link:
-        fields.append(("url", link))
+        fields.append(("url", bibtex_verbatim(link)))
     entry_type = "inproceedings" if venue else "article"
     return bibtex_entry(entry_type, bibtex_key(authors, year, title), fields)
 
 
-def bibtex_escape(value: str) -> str:
-    """A value as BibTeX reads it back: its special characters escaped."""
-    return _bibtex_escape(value)
+# Han, kana and Hangul: such names have no given/family split citeproc-py would print right.
+_CJK = re.compile(r"[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
-def bibtex_entry(entry_type: str, key: str, fields: list[tuple[str, str]]) -> str:
-    """``@type{key, name = {value}, …}`` from values already escaped."""
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n"
+def csl_name(name: str) -> dict[str, str]:
+    """One author as CSL-JSON. A Western name is split as BibTeX splits it (given, von, family,
+    Jr), so the reference list and the .bib agree; a CJK or one-word name is a literal, printed
+    whole (GB/T 7714 writes 王小明 in full; citeproc-py would put a given name first)."""
+    name = " ".join(name.split())
+    # Braces and backslashes are BibTeX grouping to the name splitter; such a name stays whole.
+    if _CJK.search(name) or re.search(r"[{}\\]", name):
+        return {"literal": name}
+    parts = parse_single_name_into_parts(name, strict=False)
+    if not parts.first or not parts.last:
+        return {"literal": name}
+    csl = {"family": " ".join(parts.last), "given": " ".join(parts.first)}
+    if parts.von:
+        csl["non-dropping-particle"] = " ".join(parts.von)
+    if parts.jr:
+        csl["suffix"] = " ".join(parts.jr)
+    return csl
+
+
+def csl_item(
+    *,
+    key: str,
+    title: str,
+    authors: list[str],
+    year: int | None,
+    venue: str = "",
+    url: str = "",
+    doi: str = "",
+    arxiv: str = "",
+    published: datetime.date | None = None,
+) -> dict[str, Any]:
+    """A CSL-JSON item for citeproc-py. A paper with a venue is an ``article-journal`` in it;
+    an arXiv-only one is an ``article`` (CSL's preprint type) numbered ``arXiv:…`` with arXiv
+    as publisher, as Zotero exports preprints; the arXiv id of a published paper goes in
+    ``note``, where Zotero puts it. Values are plain text, as given (a hostile title too):
+    citeproc-py's HTML formatter does not escape variables, so format with its plain one and
+    escape, or escape the values before."""
+    arxiv, doi = normalize_arxiv(arxiv), normalize_doi(doi)
+    item: dict[str, Any] = {"id": key, "type": "article-journal" if venue else "article"}
+    item["title"] = title
+    if authors:
+        item["author"] = [csl_name(name) for name in authors]
+    # The full date only when it is the paper's year: an arXiv v1 date is not a venue's date.
+    if published and (not year or published.year == year):
+        item["issued"] = {"date-parts": [[published.year, published.month, published.day]]}
+    elif year:
+        item["issued"] = {"date-parts": [[year]]}
+    if venue:
+        item["container-title"] = venue
+        if arxiv:
+            item["note"] = f"arXiv:{arxiv}"
+    elif arxiv:
+        item["number"] = f"arXiv:{arxiv}"
+        item["publisher"] = "arXiv"
+    if doi:
+        item["DOI"] = doi
+    link = web_url(url) or (f"https://arxiv.org/abs/{arxiv}" if arxiv else "")
+    if link:
+        item["URL"] = link
+    return item
