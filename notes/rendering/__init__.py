@@ -2,8 +2,9 @@
 save time and never per request. Pure: it reads no database (import-linter keeps it so);
 what it needs of the site comes in a ``RenderContext``."""
 
-from notes.rendering.context import LinkTarget, RenderContext
+from notes.rendering.context import CitedWork, LinkTarget, RenderContext
 from notes.rendering.limits import Limit, LimitProblem, RenderLimits, check_limits
+from notes.rendering.markdown_ext.citations import find_citation_keys
 from notes.rendering.pipeline import (
     RenderResult,
     fits_context,
@@ -13,7 +14,7 @@ from notes.rendering.pipeline import (
 from notes.rendering.sanitize import ALLOWED_TAGS, sanitize_html
 
 __all__ = [
-    "ALLOWED_TAGS", "Limit", "LimitProblem", "LinkTarget", "RenderContext", "RenderLimits",
-    "RenderResult", "check_limits", "fits_context", "normalize_source", "render_markdown",
-    "sanitize_html",
+    "ALLOWED_TAGS", "CitedWork", "Limit", "LimitProblem", "LinkTarget", "RenderContext",
+    "RenderLimits", "RenderResult", "check_limits", "find_citation_keys", "fits_context",
+    "normalize_source", "render_markdown", "sanitize_html",
 ]  # fmt: skip

@@ -29,6 +29,11 @@ _SENTENCE_END = re.compile(r"[。！？]|[.!?](?=\s)")
 _ANNOTATION = re.compile(r"<annotation[^>]*>(.*?)</annotation>", re.S)
 
 
+def _is_reference_list(tag: str, classes: list[str]) -> bool:
+    """The list of works a note cites (notes.rendering.references): not its opening prose."""
+    return tag == "section" and "references" in classes
+
+
 def text_units(text: str) -> int:
     """Length as a reader feels it: a CJK character is one unit, an English word two (so 120
     units are about 120 characters of Chinese or 60 English words)."""
@@ -93,7 +98,11 @@ class _ExcerptBuilder(HTMLParser):
             self.stack.append((tag, "skip"))
             self.skip += 1
             return
-        if tag in _SKIPPED or any(c.startswith(_SKIPPED_CLASSES) for c in classes):
+        if (
+            tag in _SKIPPED
+            or any(c.startswith(_SKIPPED_CLASSES) for c in classes)
+            or _is_reference_list(tag, classes)
+        ):
             self.stack.append((tag, "skip"))
             self.skip += 1
             return

@@ -17,7 +17,7 @@ import markdown
 from markdown.extensions.toc import slugify_unicode
 from pygments.formatters import HtmlFormatter
 
-from notes.rendering.context import RenderContext, RenderState
+from notes.rendering.context import DEFAULT_CITATION_STYLES, RenderContext, RenderState
 from notes.rendering.excerpt import excerpt_html as html_excerpt
 from notes.rendering.limits import (
     Deadline,
@@ -29,12 +29,15 @@ from notes.rendering.limits import (
     watch,
 )
 from notes.rendering.markdown_ext import FigureExtension, MathExtension, WikiLinkExtension
+from notes.rendering.markdown_ext.citations import CitationExtension
 from notes.rendering.plaintext import (
+    CHINESE,
     detect_language,
     make_excerpt,
     plain_text,
     reading_minutes,
 )
+from notes.rendering.references import HEADINGS, references_html
 from notes.rendering.sanitize import CODE_LANGUAGE, focusable_scroll_boxes, sanitize_html
 
 logger = logging.getLogger(__name__)
@@ -89,6 +92,8 @@ class RenderResult:
     toc_html: str = ""
     # Each [[link]] target as written (normalised) and the slug it resolved to, or None.
     links: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
+    # Each citation key as written and the BibTeX key of the work it resolved to, or None.
+    citations: tuple[tuple[str, str | None], ...] = ()
     reading_minutes: int = 1
     # The language the prose is written in (BCP 47), detected from the prose only.
     language: str = "zh-Hans"
@@ -101,13 +106,15 @@ class RenderResult:
 
 
 def fits_context(result: RenderResult, context: RenderContext) -> bool:
-    """Whether a body rendered with an empty context (no link resolved, no image sized) is
-    what rendering it with ``context`` gives: none of its links resolve there, no figure has
-    a size, and it was not refused (a busy worker may pass a deadline the saver would not)."""
+    """Whether a body rendered with an empty context (no link or citation resolved, no image
+    sized) is what rendering it with ``context`` gives: none of its links or citations resolve
+    there, no figure has a size, and it was not refused (a busy worker may pass a deadline the
+    saver would not)."""
     return (
         result.refused is None
         and not context.image_sizes
         and all(context.resolve_link(target) is None for target, _ in result.links)
+        and all(context.resolve_citation(key) is None for key, _ in result.citations)
     )
 
 
@@ -175,6 +182,7 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
             *MARKDOWN_EXTENSIONS,
             MathExtension(state),
             WikiLinkExtension(state, context),
+            CitationExtension(state, context),
             FigureExtension(state, context),
         ],
         extension_configs=MARKDOWN_EXTENSION_CONFIGS,
@@ -196,21 +204,57 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
                     "the text is shown unformatted."
                 )
                 raw = f"<pre>{html.escape(source)}</pre>"
-            safe_html = focusable_scroll_boxes(sanitize_html(raw))
+                state.references.clear()
+            body_html = focusable_scroll_boxes(sanitize_html(raw))
+            safe_html = body_html
+            if state.references:
+                section, toc_tokens = _references(body_html, toc_tokens, state, context)
+                safe_html = body_html + section
     except RenderTimeout:
         return _unformatted(source, LimitProblem(Limit.TIME, limits.seconds, limits.seconds))
-    language = detect_language(safe_html)
+    # The body without its reference list: that is no prose, and no reading.
+    language = detect_language(body_html)
     return RenderResult(
         html=safe_html,
         warnings=tuple(dict.fromkeys(state.warnings)),
         toc_html=toc_to_html(toc_tokens),
         links=tuple(state.links.items()),
-        reading_minutes=reading_minutes(safe_html),
+        citations=tuple(state.citations.items()),
+        reading_minutes=reading_minutes(body_html),
         language=language,
         has_math=state.formulas > 0,
-        excerpt=make_excerpt(safe_html),
-        excerpt_html=html_excerpt(safe_html, language=language),
+        excerpt=make_excerpt(body_html),
+        excerpt_html=html_excerpt(body_html, language=language),
     )
+
+
+_REFERENCES_ID = re.compile(r'\bid="(references(?:-[0-9]+)?)"')
+
+
+def _references(
+    body_html: str, toc_tokens: list[dict], state: RenderState, context: RenderContext
+) -> tuple[str, list[dict]]:
+    """The sanitized reference list that ends a body citing works, and the contents with it.
+
+    Its style and heading follow the language of the body's prose, detected before the list
+    is there (entries in English would make a Chinese note's list English)."""
+    family = "zh" if detect_language(body_html) == CHINESE else "en"
+    style = context.citation_styles.get(family) or DEFAULT_CITATION_STYLES[family]
+    # Its heading's id must be the page's only one: a heading of the body may be "References".
+    taken = set(_REFERENCES_ID.findall(body_html))
+    heading_id, number = "references", 1
+    while heading_id in taken:
+        number += 1
+        heading_id = f"references-{number}"
+    section = references_html(
+        state.references,
+        family=family,
+        style_name=style,
+        heading_id=heading_id,
+        check=state.check,
+    )
+    heading = {"level": 2, "id": heading_id, "name": HEADINGS[family], "children": []}
+    return sanitize_html(section), [*toc_tokens, {**heading, "html": HEADINGS[family]}]
 
 
 def _count_headings(tokens: list[dict]) -> int:

@@ -23,6 +23,8 @@ _EXCERPT_SKIPS = frozenset(
     {"pre", "table", "script", "style", "figure", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
 _ALWAYS_SKIPPED = frozenset({"annotation", "script", "style"})
+# Left out with ``skip_links``: the titles of linked notes, citations' numbers ("[1]").
+_LINKED_CLASSES = frozenset({"wikilink", "wikilink-missing", "cite", "cite-group"})
 _BLOCK_TAGS = {"p", "li", "blockquote", "dd", "dt", "div", "br", "ul", "ol", "dl"}
 _VOID_TAGS = {"br", "hr", "img", "input", "meta", "link", "wbr"}
 _DISPLAY_GAP = "\ue001"  # where a display formula stood
@@ -106,8 +108,9 @@ def _glued_punctuation(node: _MathNode) -> str:
 
 class _TextExtractor(HTMLParser):
     """Collects the text of rendered HTML; with ``prose_only``, leaves out code, tables,
-    headings, display math (marking where it stood), footnotes and broken formulas; with
-    ``skip_links`` also the text of links to other notes (their titles are not the prose);
+    headings, display math (marking where it stood), footnotes, the reference list and broken
+    formulas; with ``skip_links`` also the text of links to other notes (their titles are not
+    the prose) and of citations;
     with ``marked``, each formula as its LaTeX between FORMULA_START and FORMULA_END and
     table cells kept apart ("a | b / c | d"), for search snippets."""
 
@@ -159,9 +162,11 @@ class _TextExtractor(HTMLParser):
                     or "math-error" in classes
                     # Footnote markers and the footnote list ("footnote", "footnote-ref").
                     or any(c.startswith("footnote") for c in classes)
+                    # The reference list (notes.rendering.references).
+                    or (tag == "section" and "references" in classes)
                 )
             )
-            or (self.skip_links and ("wikilink" in classes or "wikilink-missing" in classes))
+            or (self.skip_links and not _LINKED_CLASSES.isdisjoint(classes))
         )
         if display_math and self.prose_only and not self._skip_depth:
             self.parts.append(_DISPLAY_GAP)

@@ -20,19 +20,20 @@ ALLOWED_TAGS = frozenset(
         "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details",
         "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5",
         "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s",
-        "samp", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody",
+        "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody",
         "td", "tfoot", "th", "thead", "tr", "u", "ul",
     }
 )  # fmt: skip
 
 ALLOWED_ATTRIBUTES: dict[str, list[str]] = {
-    "a": ["href", "title", "class", "id", "rel", "target"],
+    "a": ["href", "title", "class", "id", "rel", "target", "aria-label"],
     "abbr": ["title"],
     "img": ["src", "alt", "title", "width", "height", "loading"],
     "code": ["class"],
     "div": ["class"],
     "span": ["class"],
     "pre": ["class"],
+    "section": ["class"],
     "sup": ["id", "class"],
     "li": ["id"],
     "ol": ["start"],
@@ -54,7 +55,8 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
     """The sanitizer's attribute rule: the lists above for HTML; for MathML, exactly what
     notes.rendering.math emits, values checked (classes styled by math.css, colours, no href
     or style).
-    Equation anchors (ids "eq-…") and the focusable display-math box are allowed by value."""
+    Equation anchors (ids "eq-…"), the focusable display-math box and the reference list's
+    label (its heading, notes.rendering.references) are allowed by value."""
     if tag in MATHML_TAGS:
         return allowed_math_attribute(tag, name, value)
     if name in ALLOWED_ATTRIBUTES.get(tag, ()):
@@ -63,9 +65,14 @@ def _allowed_attribute(tag: str, name: str, value: str) -> bool:
         return value.startswith("eq-") and len(value) <= 120
     if tag == "div" and name == "data-lang":
         return CODE_LANGUAGE.fullmatch(value) is not None
+    if tag == "section" and name == "aria-labelledby":
+        return _REFERENCES_HEADING.fullmatch(value) is not None
     # Boxes that scroll sideways (display math, code, tables) take keyboard focus.
     return tag in {"div", "span", "pre", "table"} and name == "tabindex" and value == "0"
 
+
+# The id of a reference list's heading: "references", or "references-2" when that is taken.
+_REFERENCES_HEADING = re.compile(r"references(?:-[0-9]{1,6})?")
 
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
