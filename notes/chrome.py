@@ -38,7 +38,7 @@ def site_chrome(language: str, script_prefix: str) -> dict:
         name.replace("-", "_"): reverse(f"notes:{name}")
         for name in (
             "list", "search", "opensearch", "categories", "tags", "archive", "series-list",
-            "updates", "feed", "feed-atom",
+            "papers", "updates", "feed", "feed-atom",
         )
     }  # fmt: skip
     assets = {

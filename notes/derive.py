@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 VERSION = 1
 
@@ -130,7 +131,7 @@ def _derive_notes(Note, ids: list[int]) -> None:
 
     from notes import related
 
-    Paper, SearchDocument = _model("Paper"), _model("SearchDocument")
+    NotePaper, SearchDocument = _model("NotePaper"), _model("SearchDocument")
     tags: dict[int, list] = {pk: [] for pk in ids}
     for item in (
         TaggedItem.objects.filter(
@@ -141,8 +142,15 @@ def _derive_notes(Note, ids: list[int]) -> None:
     ):
         tags[item.object_id].append(item.tag)
     papers: dict[int, list] = {pk: [] for pk in ids}
-    for paper in Paper.objects.filter(note__in=ids):
-        papers[paper.note_id].append(paper)
+    for link in NotePaper.objects.filter(note__in=ids).select_related("paper"):
+        papers[link.note_id].append(link.paper)
+    notices: dict[int, list] = {}
+    for finding in (
+        _model("PaperFinding")
+        .objects.filter(paper__note_links__note__in=ids, status="accepted")
+        .distinct()
+    ):
+        notices.setdefault(finding.paper_id, []).append([finding.kind, finding.detail])
     notes = list(Note.objects.filter(pk__in=ids).select_related("category"))
     all_tags = {tag.pk for pk in ids for tag in tags[pk]}
     weights = related.tag_weights(list(all_tags), related.recent_notes()) if all_tags else {}
@@ -159,7 +167,10 @@ def _derive_notes(Note, ids: list[int]) -> None:
         note.tag_data = sorted(
             ([tag.name, tag.slug] for tag in tags[note.pk]), key=lambda t: t[0].casefold()
         )
-        note.paper_data = [paper_fields(paper) for paper in papers[note.pk]]
+        note.paper_data = [
+            {**paper_fields(paper), "notices": notices.get(paper.pk, [])}
+            for paper in papers[note.pk]
+        ]
         note.related_data = related.tag_candidates(
             note.pk, [tag.pk for tag in tags[note.pk]], weights
         )
@@ -188,6 +199,8 @@ def paper_fields(paper) -> dict:
         "doi": paper.doi,
         "arxiv": paper.arxiv,
         "code_url": paper.code_url,
+        "pdf_url": paper.pdf_url,
+        "key": paper.key,
     }
 
 
@@ -198,8 +211,17 @@ def _note_ids(sender, instance, **kwargs) -> list[int]:
     name = sender._meta.model_name
     if name == "taggeditem":
         return [instance.object_id] if instance.content_type.model_class() is Note else []
-    if name in ("paper", "noteupdate"):
+    if name in ("notepaper", "noteupdate"):
         return [instance.note_id]
+    if name == "paperfinding":
+        return list(Note.objects.filter(papers=instance.paper_id).values_list("pk", flat=True))
+    if name == "paper":
+        # Its notes show its fields; the notes citing it, its entry in their references.
+        return list(
+            Note.objects.filter(Q(papers=instance) | Q(cites=instance))
+            .distinct()
+            .values_list("pk", flat=True)
+        )
     if name == "tag":
         return list(Note.objects.filter(tags=instance).values_list("pk", flat=True))
     if name == "tagalias":
@@ -226,7 +248,26 @@ def _on_change(sender, instance, created: bool = False, **kwargs) -> None:
     user_model = settings.AUTH_USER_MODEL.split(".")[-1].lower()
     if sender._meta.model_name == user_model and not ids:
         return
-    changed(ids)
+    names: set[str] = set()
+    if sender._meta.model_name == "paper":
+        # Notes citing it by any of its names, now or before this save, render again: their
+        # reference list shows its fields, and a citation may now resolve or no longer.
+        names = instance.citation_names | getattr(instance, "citation_names_before", set())
+    changed(ids, names=names)
+
+
+def _on_papers_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """``note.papers.add()`` and friends write NotePaper rows without saving each one."""
+    if not action.startswith("post_"):
+        return
+    if not reverse:
+        changed([instance.pk])
+    elif pk_set:
+        changed(pk_set)
+    else:  # paper.notes.clear()
+        changed(
+            _model("NotePaper").objects.filter(paper=instance).values_list("note_id", flat=True)
+        )
 
 
 def _before_note_delete(sender, instance, **kwargs) -> None:
@@ -251,6 +292,8 @@ def connect() -> None:
         _model("Category"),
         _model("Series"),
         _model("Paper"),
+        _model("NotePaper"),
+        _model("PaperFinding"),
         _model("NoteUpdate"),
         _model("Figure"),
         _model("OldName"),
@@ -259,5 +302,8 @@ def connect() -> None:
         post_save.connect(_on_change, sender=model, dispatch_uid=f"derive-save-{model}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"derive-delete-{model}")
     Note = _model("Note")
+    m2m_changed.connect(
+        _on_papers_changed, sender=Note.papers.through, dispatch_uid="derive-note-papers"
+    )
     pre_delete.connect(_before_note_delete, sender=Note, dispatch_uid="derive-note-pre-delete")
     post_delete.connect(_after_note_delete, sender=Note, dispatch_uid="derive-note-delete")

@@ -33,6 +33,13 @@ class PaperForm(forms.ModelForm):
         assume_scheme="https",
         validators=[validate_web_url],
     )
+    pdf_url = forms.URLField(
+        label=_("PDF URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[validate_web_url],
+    )
     code_url = forms.URLField(
         label=_("Code URL"),
         max_length=500,
@@ -43,8 +50,14 @@ class PaperForm(forms.ModelForm):
 
     class Meta:
         model = Paper
-        fields = ("title", "authors", "venue", "year", "url", "arxiv", "doi", "code_url")
-        widgets = {"authors": forms.Textarea(attrs={"rows": 3, "cols": 30})}
+        fields = (
+            "title", "authors", "venue", "year", "published", "url", "pdf_url", "arxiv",
+            "arxiv_version", "doi", "code_url", "abstract", "key",
+        )  # fmt: skip
+        widgets = {
+            "authors": forms.Textarea(attrs={"rows": 4, "cols": 40}),
+            "abstract": forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        }
 
     def clean_arxiv(self) -> str:
         value = self.cleaned_data["arxiv"]

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from notes import related
-from notes.models import Note, NoteLink, Paper
+from notes.models import Note, NoteLink, NotePaper
 
 # Only what a note page shows of each note around it.
 FIELDS = (
@@ -29,11 +29,11 @@ def _one_of(values: list, params: list) -> str:
     return f"IN ({', '.join('%s' for _ in values)})"
 
 
-def around(note: Note, arxiv_ids: set[str], dois: set[str]) -> list[Note]:
+def around(note: Note, paper_ids: set[int]) -> list[Note]:
     """The public notes around ``note`` (the note itself too, as a part of its series),
     newest first, each marked ``is_backlink``, ``is_linked_to`` and ``on_same_paper``."""
     q = connection.ops.quote_name
-    notes, links, papers = (q(m._meta.db_table) for m in (Note, NoteLink, Paper))
+    notes, links, papers = (q(m._meta.db_table) for m in (Note, NoteLink, NotePaper))
     published = Note.Status.PUBLISHED.value
     now = timezone.now()
 
@@ -60,13 +60,8 @@ def around(note: Note, arxiv_ids: set[str], dois: set[str]) -> list[Note]:
         params.append(note.series_id)
     paper_match = ""
     paper_params: list = []
-    if arxiv_ids or dois:
-        conditions = []
-        if arxiv_ids:
-            conditions.append(f"arxiv {_one_of(sorted(arxiv_ids), paper_params)}")
-        if dois:
-            conditions.append(f"doi {_one_of(sorted(dois), paper_params)}")
-        paper_match = " OR ".join(conditions)
+    if paper_ids:
+        paper_match = f"paper_id {_one_of(sorted(paper_ids), paper_params)}"
         parts.append(f"SELECT note_id FROM {papers} WHERE {paper_match}")
         params += paper_params
     if note.published_at is not None:

@@ -48,8 +48,12 @@ CACHE_SECONDS = 24 * 60 * 60
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 # "v1" in the key: a change of PaperDetails' fields changes it, so no stale shape is read back.
-_CACHE_PREFIX = "paperfetch:v1:"
+_CACHE_PREFIX = "paperfetch:v2:"
 _ARXIV_LAST_REQUEST = _CACHE_PREFIX + "arxiv-last-request"
+
+# Set by tests to replay recorded answers (httpx.MockTransport) where no client is passed in:
+# the admin's Fetch button, the importer. None: the network.
+transport: httpx.BaseTransport | None = None
 
 # Patched by tests: nothing sleeps for real, and the spacing asked for can be read.
 sleep: Callable[[float], None] = time.sleep
@@ -77,6 +81,8 @@ class PaperDetails:
     arxiv: str
     doi: str
     arxiv_version: int | None
+    # Crossref's update-to entries (type, doi, label, date), then its updated-by ones, marked
+    # "relation": "updated-by" (a correction or retraction of this work).
     updates: tuple[dict, ...]
 
 
@@ -309,7 +315,7 @@ def _client(client: httpx.Client | None) -> Iterator[httpx.Client]:
     if client is not None:
         yield client
         return
-    with httpx.Client() as own:
+    with httpx.Client(transport=transport) as own:
         yield own
 
 
@@ -581,14 +587,18 @@ def parse_crossref(payload: bytes) -> PaperDetails:
         ),
         "",
     )
+    # "update-to": this work updates those (it is a new version, or a correction notice);
+    # "updated-by": notices that update this work (a correction, a retraction).
     updates = tuple(
         {
             "type": str(update.get("type") or ""),
             "doi": normalize_doi(str(update.get("DOI") or "")),
             "label": _collapse(update.get("label")),
             "date": _date_parts(update.get("updated"))[1],
+            **({"relation": "updated-by"} if relation == "updated-by" else {}),
         }
-        for update in _list(message.get("update-to"))
+        for relation in ("update-to", "updated-by")
+        for update in _list(message.get(relation))
         if isinstance(update, dict)
     )
     return PaperDetails(
@@ -702,3 +712,37 @@ def parse_datacite(payload: bytes) -> PaperDetails:
         arxiv_version=int(version) if arxiv and version.isdigit() else None,
         updates=(),
     )
+
+
+def paper_fields(details: PaperDetails) -> dict[str, Any]:
+    """The fetched details as a paper record's fields (authors one per line, as editors type)."""
+    return {
+        "title": details.title,
+        "authors": "\n".join(details.authors),
+        "venue": details.venue,
+        "year": details.year,
+        "published": details.published,
+        "url": details.url,
+        "pdf_url": details.pdf_url,
+        "arxiv": details.arxiv,
+        "arxiv_version": details.arxiv_version,
+        "doi": details.doi,
+        "abstract": details.abstract,
+    }
+
+
+def fill_empty(
+    current: dict[str, Any], fetched: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What fetching adds to a paper: values for its empty fields, and, apart, the fetched
+    values of fields the editor already filled differently (kept, never overwritten)."""
+    filled, differing = {}, {}
+    for name, value in fetched.items():
+        if value in ("", None):
+            continue
+        mine = current.get(name)
+        if mine in ("", None):
+            filled[name] = value
+        elif str(mine).strip() != str(value).strip():
+            differing[name] = value
+    return filled, differing

@@ -231,11 +231,10 @@ def csl_item(
     published: datetime.date | None = None,
 ) -> dict[str, Any]:
     """A CSL-JSON item for citeproc-py. A paper with a venue is an ``article-journal`` in it;
-    an arXiv-only one is an ``article`` (CSL's preprint type) numbered ``arXiv:…`` with arXiv
-    as publisher, as Zotero exports preprints; the arXiv id of a published paper goes in
-    ``note``, where Zotero puts it. Values are plain text, as given (a hostile title too):
-    citeproc-py's HTML formatter does not escape variables, so format with its plain one and
-    escape, or escape the values before."""
+    an arXiv-only one is an ``article`` (CSL's preprint type) numbered ``arXiv:…``; the arXiv
+    id of a published paper goes in ``note``, where Zotero puts it. Values are plain text, as
+    given (a hostile title too): citeproc-py's HTML formatter does not escape variables, so
+    format with its plain one and escape, or escape the values before."""
     arxiv, doi = normalize_arxiv(arxiv), normalize_doi(doi)
     item: dict[str, Any] = {"id": key, "type": "article-journal" if venue else "article"}
     item["title"] = title
@@ -251,8 +250,9 @@ def csl_item(
         if arxiv:
             item["note"] = f"arXiv:{arxiv}"
     elif arxiv:
+        # Numbered arXiv:… with no publisher: with both (Zotero's export), IEEE prints
+        # "arXiv: arXiv:2106.09685".
         item["number"] = f"arXiv:{arxiv}"
-        item["publisher"] = "arXiv"
     if doi:
         item["DOI"] = doi
     link = web_url(url) or (f"https://arxiv.org/abs/{arxiv}" if arxiv else "")

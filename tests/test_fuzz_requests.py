@@ -33,7 +33,11 @@ from tests.factories import make_category, make_note, settle
 ROUTES = {
     "notes:list": {},
     "notes:detail": {"slug": "lora"},
+    # The address papers' BibTeX had before papers had pages: a permanent redirect now.
     "notes:bibtex": {"slug": "lora", "pk": "PAPER"},
+    "notes:papers": {},
+    "notes:paper": {"ident": "2106.09685"},
+    "notes:paper-bibtex": {"ident": "2106.09685"},
     "notes:note-bibtex": {"slug": "lora"},
     "notes:updates": {},
     "notes:updates-feed": {},
@@ -74,6 +78,8 @@ BAD_NUMBERS = [
     "%c0%b1", "%D9%A1", "%C2%B2", "1%00", "0x10", "9" * 400,
 ]  # fmt: skip
 # Path segments that are not slugs, or are slugs no object has; written percent-encoded.
+# Routes that only redirect (checked by test_moved_addresses_redirect_for_good).
+MOVED = {"notes:bibtex"}
 BAD_SLUGS = [
     "%00", "%ff%fe", "%c0%ae%c0%ae", "%e0%80%af", "%ed%a0%80", "..", "%2e%2e", "a%2Fb",
     "no-such-thing", "%E4%B8%8D%E5%AD%98%E5%9C%A8", "x" * 5000, "%E5%A4%A7" * 600, "_",
@@ -191,7 +197,7 @@ def build_site() -> dict[str, int]:
     )
     note.slug = "lora"
     note.save()
-    paper = note.papers.create(title="LoRA", arxiv="2106.09685", year=2022)
+    paper = note.papers.create(title="LoRA", arxiv="2106.09685", year=2022, authors="Edward J. Hu")
     make_note("DDPM", category=category, tags=["PEFT"], published_at=when - timedelta(1))
     make_note("Draft", category=category, status=Note.Status.DRAFT, tags=["secret"])
     make_note("Scheduled", category=category, published_at=timezone.now() + timedelta(9))
@@ -221,6 +227,8 @@ class FuzzMixin:
         """Every public page in both languages, as (path, the query it needs)."""
         for language in LANGUAGES:
             for name in ROUTES:
+                if name in MOVED:
+                    continue
                 if language != settings.LANGUAGE_CODE and not name.startswith("notes:"):
                     continue  # robots and sitemaps have one address for every language
                 yield url(name, language, self.ids), QUERIES.get(name, "")
@@ -244,6 +252,23 @@ class FuzzMixin:
 class HostileRequestTests(FuzzMixin, TestCase):
     def test_every_public_route_is_fuzzed(self) -> None:
         self.assertEqual(set(ROUTES), public_route_names())
+
+    def test_moved_addresses_redirect_for_good(self) -> None:
+        for language, name in itertools.product(LANGUAGES, MOVED):
+            with self.subTest(name=name, language=language):
+                response = self.ask("GET", url(name, language, self.ids))
+                self.assertEqual(response.status_code, 301)
+                self.assertEqual(self.ask("GET", response["Location"]).status_code, 200)
+
+    def test_any_spelling_of_a_paper_leads_to_its_page(self) -> None:
+        for spelling in ("arXiv:2106.09685v2", "2106.09685v1", "hu2022lora"):
+            with self.subTest(spelling=spelling):
+                response = self.ask("GET", f"/papers/{spelling}/")
+                self.assertEqual(response.status_code, 301)
+                self.assertEqual(response["Location"], "/papers/2106.09685/")
+        for bad in ("%00", "..", "2106.0968", "10.1000%2Fnothing", "x" * 5000, "%ff", "a/b/c"):
+            with self.subTest(bad=bad):
+                self.assertEqual(self.ask("GET", f"/papers/{bad}/").status_code, 404)
 
     def test_the_real_pages_answer(self) -> None:
         """The baseline the hostile variants are measured against: every route is a page."""

@@ -35,6 +35,7 @@ from notes.models import (
     Category,
     Figure,
     Note,
+    NotePaper,
     NoteUpdate,
     Paper,
     Series,
@@ -79,7 +80,7 @@ FEED_STYLES = frozenset(STYLE_CLASSES) | {
 }
 SITE_SCRIPT_PREFIXES = ("/static/",)
 ADMIN_SCRIPT_PREFIXES = ("/static/", "/admin/jsi18n/")
-SEARCH_ACTIONS = {"/search/", "/en/search/"}
+SEARCH_ACTIONS = {"/search/", "/en/search/", "/papers/", "/en/papers/"}
 # The corpus's payloads load their scripts, styles and images from here.
 EVIL_HOST = "evil.example"
 
@@ -396,9 +397,9 @@ class HostileContent(TestCase):
             )
             for i, category, part_of in zip(batch, categories, series, strict=True)
         )
-        Paper.objects.bulk_create(
+        papers = Paper.objects.bulk_create(
             Paper(
-                note=note,
+                key=f"hostile{i}",
                 title=hostile("paper title", i),
                 authors=hostile("paper authors", i),
                 venue=hostile("paper venue", i),
@@ -409,7 +410,10 @@ class HostileContent(TestCase):
                 url="javascript:alert(1)",
                 code_url=f"https://example.org/{normalize_source(PAYLOADS[i].text)}"[:500],
             )
-            for i, note in zip(batch, notes, strict=True)
+            for i in batch
+        )
+        NotePaper.objects.bulk_create(
+            NotePaper(note=note, paper=paper) for note, paper in zip(notes, papers, strict=True)
         )
         # Only the image's address and size matter here: no file is written.
         figures = Figure.objects.bulk_create(
@@ -773,9 +777,29 @@ class HostileContent(TestCase):
         scan = self.page(f"/admin/notes/note/{self.notes[index].pk}/change/", admin=True)
         for name in (
             "note title", "note short title", "note summary", "note body", "paper title",
-            "paper authors", "paper venue", "figure alt text", "figure caption",
+            "figure alt text", "figure caption",
         ):  # fmt: skip
             self.expect(scan, "admin note form", name, [index])
+
+    def test_admin_paper_form(self) -> None:
+        """A paper is edited on its own form (the note form chooses it): every field back."""
+        self.client.force_login(self.admin)
+        index = self.indices[0]
+        paper = self.notes[index].papers.get()
+        scan = self.page(f"/admin/notes/paper/{paper.pk}/change/", admin=True)
+        for name in ("paper title", "paper authors", "paper venue", "paper DOI"):
+            self.expect(scan, "admin paper form", name, [index])
+
+    def test_paper_pages(self) -> None:
+        """Each paper's page and the papers index carry its fields whole, as text."""
+        for index in self.indices:
+            paper = self.notes[index].papers.get()
+            scan = self.page(f"/papers/{paper.ident}/")
+            for name in ("paper title", "paper authors", "paper venue", "paper DOI", "note title"):
+                self.expect(scan, "paper page", name, [index])
+        scans = self.pages_of("/papers/")
+        index_scan = Scan("papers index", strings=[text for scan in scans for text in scan.strings])
+        self.expect(index_scan, "papers index", "paper title", list(self.indices))
 
     def test_admin_figure_rows(self) -> None:
         """The thumbnail (alt text) and the copy-ready snippet of each figure."""

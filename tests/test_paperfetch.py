@@ -368,12 +368,20 @@ def test_parse_crossref_keeps_update_to_entries() -> None:
         arxiv="",
         doi="10.1371/journal.ppat.1008184",
         arxiv_version=None,
+        # The recorded work lists the same new version as update-to and as updated-by.
         updates=(
             {
                 "type": "new_version",
                 "doi": "10.1371/journal.ppat.1008184",
                 "label": "New version",
                 "date": datetime.date(2020, 1, 30),
+            },
+            {
+                "type": "new_version",
+                "doi": "10.1371/journal.ppat.1008184",
+                "label": "New version",
+                "date": datetime.date(2020, 1, 30),
+                "relation": "updated-by",
             },
         ),
     )
@@ -783,7 +791,7 @@ def test_arxiv_requests_are_spaced_three_seconds_apart(slept: list[float]) -> No
 def test_the_spacing_counts_from_the_last_request_of_any_process(slept: list[float]) -> None:
     # Another process asked arXiv 1 second ago: its time is in the shared cache.
     now = paperfetch.clock()
-    cache.set("paperfetch:v1:arxiv-last-request", now - 1.0, 60)
+    cache.set("paperfetch:v2:arxiv-last-request", now - 1.0, 60)
     fetch(
         "1605.08386", client=Replay(export_arxiv_org=recorded_arxiv("arxiv-1605.08386.json")).client
     )

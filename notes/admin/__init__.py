@@ -1,5 +1,5 @@
-"""The editors' admin, by concern: the note admin with its form and inlines, and the
-categories, series and tags admins. Importing this package registers them all."""
+"""The editors' admin, by concern: the note admin with its form and inlines, the papers
+admin, and the categories, series and tags admins. Importing this package registers them all."""
 
 from notes.admin.forms import NoteAdminForm, editor_messages
 from notes.admin.inlines import (
@@ -10,6 +10,7 @@ from notes.admin.inlines import (
     PaperInline,
 )
 from notes.admin.note import NoteAdmin
+from notes.admin.papers import PaperAdmin
 from notes.admin.taxonomy import (
     CategoryAdmin,
     SeriesAdmin,
@@ -27,6 +28,7 @@ __all__ = [
     "FigureUploadErrorsMixin",
     "NoteAdmin",
     "NoteAdminForm",
+    "PaperAdmin",
     "PaperForm",
     "PaperInline",
     "SeriesAdmin",

@@ -1,5 +1,5 @@
-"""The note form's inlines, papers and figures, and the form kept when a figure cannot be
-stored."""
+"""The note form's inlines (its papers, figures and update log) and the form kept when a
+figure cannot be stored."""
 
 from django import forms
 from django.contrib import admin
@@ -8,16 +8,25 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from notes import figures
-from notes.forms import PaperForm
-from notes.models import Figure, NoteUpdate, Paper
+from notes.models import Figure, NotePaper, NoteUpdate
 
 
-class PaperInline(admin.StackedInline):
-    """The note's papers, by the rules the importer also applies (notes.forms.PaperForm)."""
+class PaperLinkFormSet(forms.BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        # The form's fields keep the names they had when papers were edited inline.
+        return "papers"
 
-    model = Paper
-    form = PaperForm
-    extra = 0
+
+class PaperInline(admin.TabularInline):
+    """The papers the note summarises: each one a shared record, chosen by title, arXiv id or
+    DOI, or added (and filled in from its identifier) with the + beside the field."""
+
+    model = NotePaper
+    formset = PaperLinkFormSet
+    fields = ("paper", "position")
+    autocomplete_fields = ("paper",)
+    extra = 1
 
 
 class NoteUpdateInline(admin.TabularInline):

@@ -26,6 +26,7 @@ from notes.models import (
     Paper,
     Series,
 )
+from notes.papers import bibtex_key
 
 
 def papers_to_front_matter(papers: list[Paper]) -> dict[str, Any]:
@@ -34,6 +35,10 @@ def papers_to_front_matter(papers: list[Paper]) -> dict[str, Any]:
         entry: dict[str, Any] = {}
         for key, name in PAPER_KEYS.items():
             value = paper.author_list if key == "authors" else getattr(paper, name)
+            # The key is written only when an editor chose it: one made from the authors,
+            # year and title is made again the same way on import.
+            if key == "key" and value == bibtex_key(paper.author_list, paper.year, paper.title):
+                continue
             if value not in (None, "", []):
                 entry[key] = value
         entries.append(entry)
@@ -72,7 +77,7 @@ def note_to_text(note: Note) -> str:
         meta["series"] = note.series.slug
         if note.series_position is not None:
             meta["series_position"] = note.series_position
-    meta.update(papers_to_front_matter(list(note.papers.all())))
+    meta.update(papers_to_front_matter([link.paper for link in note.paper_links.all()]))
     figures = [
         {
             "image": figure.image.name,
@@ -156,7 +161,7 @@ def export_notes(directory: Path) -> int:
         (directory / AUTHORS_FILE).write_text(authors_to_text(), encoding="utf-8")
     count = 0
     notes = Note.objects.select_related("category", "author", "series").prefetch_related(
-        "tags", "papers", "figures", "old_names", "updates"
+        "tags", "paper_links__paper", "figures", "old_names", "updates"
     )
     for note in notes.order_by("slug").iterator(chunk_size=500):
         (directory / f"{note.slug}.md").write_text(note_to_text(note), encoding="utf-8")

@@ -4,6 +4,7 @@ series, authors, tags)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from taggit.models import Tag, TaggedItem
 
+from notes import paperfetch
 from notes.importexport.ahead import render_ahead
 from notes.importexport.reading import (
     AUTHORS_FILE,
@@ -36,6 +38,7 @@ from notes.models import (
     Category,
     Figure,
     Note,
+    NotePaper,
     NoteUpdate,
     OldName,
     Paper,
@@ -66,6 +69,79 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
     notices: list[tuple[Path, str]] = field(default_factory=list)
+
+
+# Set by import_paths(fetch=True): a paper named only by its identifier is fetched.
+_fetch_papers: ContextVar[bool] = ContextVar("fetch_papers", default=False)
+
+
+def shared_paper(record: dict) -> Paper:
+    """The site's record of this paper, found by arXiv id, DOI or key (a paper without any,
+    by its title and year), or made from the file. A record already on the site keeps its
+    values; the file only fills its empty fields. A paper named only by its identifier
+    (``paper: arxiv:2106.09685``) must be on the site already, or be fetched (--fetch)."""
+    if not record.get("title"):
+        return _identified_paper(record)
+    found = None
+    if record.get("arxiv"):
+        found = Paper.objects.filter(arxiv=record["arxiv"]).first()
+    if found is None and record.get("doi"):
+        found = Paper.objects.filter(doi=record["doi"]).first()
+    if found is None and record.get("key"):
+        found = Paper.objects.filter(key=record["key"]).first()
+    # A key found nowhere on the site names another paper, even with the same title (two
+    # records the site keeps apart, e.g. hoffmann2022chinchilla and its -b).
+    if found is None and not any(record.get(name) for name in ("arxiv", "doi", "key")):
+        found = Paper.objects.filter(
+            title=record["title"], year=record.get("year"), arxiv="", doi=""
+        ).first()
+    if found is None:
+        paper = Paper(**record)
+        paper.save()
+        return paper
+    empty = [
+        name
+        for name, value in record.items()
+        if value not in ("", None) and getattr(found, name) in ("", None)
+    ]
+    for name in empty:
+        setattr(found, name, record[name])
+    if empty:
+        found.save(update_fields=empty)
+    return found
+
+
+def _identified_paper(record: dict) -> Paper:
+    named = f"arxiv:{record['arxiv']}" if record.get("arxiv") else f"doi:{record.get('doi')}"
+    found = Paper.objects.find(record.get("arxiv") or record.get("doi") or "")
+    if found is not None:
+        return found
+    if not _fetch_papers.get():
+        raise NoteFileError(
+            f"paper {named} is not on the site yet: give its title, or import with --fetch "
+            "to fetch its details"
+        )
+    try:
+        # Its messages in the importer's language (English), whatever the site's default.
+        with translation.override("en"):
+            details = paperfetch.fetch(record.get("arxiv") or record.get("doi"))
+    except paperfetch.FetchError as exc:
+        raise NoteFileError(f"paper {named}: its details could not be fetched: {exc}") from exc
+    fields = {k: v for k, v in paperfetch.paper_fields(details).items() if v not in ("", None)}
+    # Another spelling of an id the site has (the DOI of an arXiv paper on the site).
+    found = (fields.get("arxiv") and Paper.objects.filter(arxiv=fields["arxiv"]).first()) or (
+        fields.get("doi") and Paper.objects.filter(doi=fields["doi"]).first()
+    )
+    if found:
+        return found
+    paper = Paper(**{name: value[:_limit(name)] if isinstance(value, str) else value
+                     for name, value in fields.items()})  # fmt: skip
+    paper.save()
+    return paper
+
+
+def _limit(name: str) -> int | None:
+    return getattr(Paper._meta.get_field(name), "max_length", None)
 
 
 def load_categories_file(path: Path) -> None:
@@ -191,7 +267,17 @@ def find_series(name: str) -> Series:
     )
 
 
-def import_paths(paths: list[Path]) -> ImportReport:
+def import_paths(paths: list[Path], *, fetch: bool = False) -> ImportReport:
+    """Import these files and folders. ``fetch``: papers named only by an arXiv id or DOI
+    that the site does not have yet are fetched (arXiv, Crossref); off, imports stay offline."""
+    token = _fetch_papers.set(fetch)
+    try:
+        return _import_paths(paths)
+    finally:
+        _fetch_papers.reset(token)
+
+
+def _import_paths(paths: list[Path]) -> ImportReport:
     report = ImportReport()
     categories_files, files = find_note_files(paths)
     tags_files = [path / TAGS_FILE for path in paths if (path / TAGS_FILE).is_file()]
@@ -359,9 +445,10 @@ def save_note_file(
     else:
         note.tags.set(data.tags, clear=True)
     if not created:
-        note.papers.all().delete()
-    Paper.objects.bulk_create(
-        Paper(note=note, position=position, **record) for position, record in enumerate(data.papers)
+        note.paper_links.all().delete()
+    NotePaper.objects.bulk_create(
+        NotePaper(note=note, paper=paper, position=position)
+        for position, paper in enumerate(dict.fromkeys(map(shared_paper, data.papers)))
     )
     if data.figures is not None and save_figures(note, data, report):
         # Rendered again now that its images' sizes are known, as the admin does.

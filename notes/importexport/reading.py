@@ -27,7 +27,7 @@ from notes.models import (
     make_slug,
 )
 from notes.models.updates import SUMMARY_LENGTH
-from notes.papers import split_authors
+from notes.papers import normalize_arxiv, normalize_doi, split_authors
 
 KNOWN_KEYS = (
     "title", "short_title", "slug", "date", "updated", "created", "category", "tags", "summary",
@@ -38,8 +38,9 @@ KNOWN_KEYS = (
 FIGURE_KEYS = ("image", "alt", "caption", "width", "height")
 # Front-matter paper keys, in export order, and the Paper field each one fills.
 PAPER_KEYS = {
-    "title": "title", "authors": "authors", "venue": "venue", "year": "year", "url": "url",
-    "doi": "doi", "arxiv": "arxiv", "code": "code_url",
+    "title": "title", "authors": "authors", "venue": "venue", "year": "year",
+    "published": "published", "url": "url", "pdf": "pdf_url", "doi": "doi", "arxiv": "arxiv",
+    "arxiv_version": "arxiv_version", "code": "code_url", "key": "key", "abstract": "abstract",
 }  # fmt: skip
 CATEGORIES_FILE = "_categories.yml"
 # Tags with other names (search aliases): [{name, aliases: [...]}], sorted by name.
@@ -171,6 +172,8 @@ class NoteFile:
 def to_paper(entry: Any, where: str) -> dict[str, Any]:
     """One paper record, checked by the admin's own paper form (notes.forms.PaperForm), so a
     file and the admin accept the same papers; unknown keys are an error, never dropped."""
+    if isinstance(entry, str | float) and not isinstance(entry, bool):
+        return identified_paper(entry, where)
     if not isinstance(entry, dict):
         raise NoteFileError(f"{where} must be a mapping with title, authors, venue, ...")
     unknown = sorted(set(map(str, entry)) - set(PAPER_KEYS))
@@ -186,10 +189,41 @@ def to_paper(entry: Any, where: str) -> dict[str, Any]:
         raise NoteFileError(f"{where}: 'year' must be a four-digit year, not {year!r}")
     data = {name: str(entry.get(key) or "") for key, name in PAPER_KEYS.items()}
     data.update(authors="\n".join(split_authors(authors)), year="" if year is None else year)
-    form = PaperForm(data)
+    form = PaperEntryForm(data)
     if not form.is_valid():
         raise NoteFileError(paper_error(form, entry, where))
     return {name: form.cleaned_data[name] for name in PAPER_KEYS.values()}
+
+
+def identified_paper(entry: str | float, where: str) -> dict[str, Any]:
+    """A paper named only by its identifier (``paper: arxiv:2106.09685`` or a DOI): found on
+    the site when it is saved, or fetched with --fetch (notes.importexport.importing)."""
+    text = str(entry).strip()
+    if arxiv := normalize_arxiv(text):
+        return {"arxiv": arxiv}
+    if doi := normalize_doi(text):
+        return {"doi": doi}
+    if isinstance(entry, float):
+        # Unquoted, YAML reads 2106.09680 as the number 2106.0968.
+        raise NoteFileError(f"{where}: quote the arXiv id (YAML read it as the number {entry})")
+    raise NoteFileError(
+        f"{where} must be a mapping with title, authors, venue, ... or an arXiv id or DOI "
+        f"(arxiv:2106.09685, doi:10.1038/nature14236), not {text[:80]!r}"
+    )
+
+
+class PaperEntryForm(PaperForm):
+    """The paper form's field rules without its uniqueness checks: an imported paper that is
+    already on the site is the same record, found by its identifier when the note is saved."""
+
+    def validate_unique(self) -> None:
+        pass
+
+    def _post_clean(self) -> None:
+        # Model.full_clean also checks the model's constraints (one record per arXiv id and
+        # per DOI) against the database: skipped too, so reading a file asks no query.
+        self.instance.validate_constraints = lambda exclude=None: None
+        super()._post_clean()
 
 
 def paper_error(form: PaperForm, entry: dict, where: str) -> str:
@@ -206,7 +240,7 @@ def paper_error(form: PaperForm, entry: dict, where: str) -> str:
         return f"{where}: '{name}' is longer than {limit} characters"
     if name == "year":
         return f"{where}: 'year' must be a four-digit year, not {value!r}"
-    if name in ("url", "code_url"):
+    if name in ("url", "code_url", "pdf_url"):
         return f"{where}: '{key}' is not an http(s) URL: {str(value).strip()!r}"
     if name == "arxiv":
         # Unquoted, YAML reads 2106.09680 as the number 2106.0968: say how to fix the file.

@@ -8,7 +8,7 @@ from notes.models.note import (
     derived_once,
     rerender_linking_notes,
 )
-from notes.models.papers import Figure, Paper
+from notes.models.papers import Figure, NotePaper, Paper, PaperFinding
 from notes.models.rendered import RenderedBody, limit_message
 from notes.models.site import SearchDocument, SiteState, TagCount
 from notes.models.taxonomy import Category, Series, TagAlias, make_slug, unique_slug
@@ -19,10 +19,12 @@ __all__ = [
     "Figure",
     "Note",
     "NoteLink",
+    "NotePaper",
     "NoteQuerySet",
     "NoteUpdate",
     "OldName",
     "Paper",
+    "PaperFinding",
     "RenderedBody",
     "SearchDocument",
     "Series",

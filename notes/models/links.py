@@ -10,8 +10,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from notes.models.papers import Figure
-from notes.rendering import LinkTarget, RenderContext, RenderLimits, RenderResult
+from notes.models.papers import Figure, Paper, citation_link_key
+from notes.papers import normalize_arxiv, normalize_doi
+from notes.rendering import (
+    CitedWork,
+    LinkTarget,
+    RenderContext,
+    RenderLimits,
+    RenderResult,
+    find_citation_keys,
+)
 from notes.rendering.markdown_ext import find_wiki_targets, wiki_key
 
 if TYPE_CHECKING:
@@ -142,13 +150,52 @@ def render_context(source: Note) -> RenderContext:
         resolve_link=targets.get,
         image_sizes=image_sizes,
         limits=RenderLimits.from_settings(settings),
+        resolve_citation=cited_works(source.body).get,
+        citation_styles=settings.NOTES_CITATION_STYLES,
     )
+
+
+def cited_works(body: str) -> dict[str, CitedWork]:
+    """The papers a body cites, by the key as written ([@hu2022lora], [@arxiv:2106.09685],
+    [@doi:10.…]), in one query."""
+    written = find_citation_keys(body)
+    if not written:
+        return {}
+    by_id: dict[str, str] = {}
+    for key in written:
+        kind, _, ident = key.partition(":")
+        if kind.casefold() == "arxiv" and (arxiv := normalize_arxiv(ident)):
+            by_id[key] = f"arxiv:{arxiv}"
+        elif kind.casefold() == "doi" and (doi := normalize_doi(ident)):
+            by_id[key] = f"doi:{doi}"
+        else:
+            by_id[key] = f"key:{key}"
+    wanted = set(by_id.values())
+    papers = Paper.objects.filter(
+        Q(key__in=[i[4:] for i in wanted if i.startswith("key:")])
+        | Q(arxiv__in=[i[6:] for i in wanted if i.startswith("arxiv:")])
+        | Q(doi__in=[i[4:] for i in wanted if i.startswith("doi:")])
+    )
+    found: dict[str, CitedWork] = {}
+    for paper in papers:
+        with translation.override(settings.LANGUAGE_CODE):
+            work = CitedWork(key=paper.key, url=paper.get_absolute_url(), csl=paper.csl())
+        for name in (f"key:{paper.key}", f"arxiv:{paper.arxiv}", f"doi:{paper.doi}"):
+            found.setdefault(name, work)
+    return {key: found[ident] for key, ident in by_id.items() if ident in found}
 
 
 def store_links(note: Note, result: RenderResult, *, new: bool = False) -> None:
     """Remember where this note's [[links]] point, for backlinks and re-rendering (``new``:
-    the note was just created, so it has none stored yet)."""
+    the note was just created, so it has none stored yet), and which papers it cites: every
+    citation is kept as a link too ([@key]), so a paper added or renamed later re-renders
+    the notes that name it."""
     links = dict(result.links)
+    for written, _key in result.citations:
+        links[citation_link_key(written)] = None
+    cited = {key for _written, key in result.citations if key}
+    if cited or not new:
+        note.cites.set(Paper.objects.filter(key__in=cited)) if cited else note.cites.clear()
     pks = dict(
         type(note)
         .objects.filter(slug__in={slug for slug in links.values() if slug})

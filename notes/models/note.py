@@ -18,7 +18,7 @@ from taggit.models import Tag, TaggedItem
 
 from notes import derive
 from notes.models import links
-from notes.models.papers import Paper
+from notes.models.papers import Paper, PaperFinding
 from notes.models.rendered import Language, RenderedBody
 from notes.models.taxonomy import Category, Series, unique_slug
 from notes.rendering import (
@@ -63,7 +63,7 @@ class NoteQuerySet(models.QuerySet):
 
     def for_listing(self) -> NoteQuerySet:
         """What a list item shows, in a fixed number of queries however many notes."""
-        return self.select_related("category").prefetch_related("tags", "papers")
+        return self.select_related("category").prefetch_related("tags", "paper_links__paper")
 
 
 class Note(RenderedBody):
@@ -96,6 +96,21 @@ class Note(RenderedBody):
     )
     tags = TaggableManager(
         verbose_name=_("tags"), blank=True, help_text=_("Comma-separated; Chinese tags work.")
+    )
+    papers = models.ManyToManyField(
+        Paper,
+        through="NotePaper",
+        related_name="notes",
+        blank=True,
+        verbose_name=_("papers"),
+        help_text=_("The papers this note summarises."),
+    )
+    cites = models.ManyToManyField(
+        Paper,
+        related_name="cited_by",
+        blank=True,
+        editable=False,
+        help_text="The papers its text cites ([@key]), from its rendering.",
     )
     series = models.ForeignKey(
         Series,
@@ -248,7 +263,17 @@ class Note(RenderedBody):
     @property
     def paper_list(self) -> list[Paper]:
         """The note's papers from what it stores (no query): for its page and its JSON-LD."""
-        return [Paper(note=self, **fields) for fields in self.paper_data]
+        papers = []
+        for fields in self.paper_data:
+            fields = dict(fields)
+            notices = fields.pop("notices", [])
+            paper = Paper(**fields)
+            # Accepted findings (check_papers), read in the interface's language.
+            paper.notices = [
+                PaperFinding(kind=kind, detail=detail).notice for kind, detail in notices
+            ]
+            papers.append(paper)
+        return papers
 
     @property
     def link_text(self) -> str:

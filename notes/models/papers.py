@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from notes.figures import FigureNotStored, figure_upload_to, remember_written, validate_figure
 from notes.papers import (
     arxiv_from_url,
+    bibtex_key,
+    csl_item,
     normalize_arxiv,
     normalize_doi,
     split_authors,
@@ -20,37 +23,111 @@ from notes.papers import (
 )
 
 
-class Paper(models.Model):
-    """A paper a note summarises or cites; notes sharing a paper link to each other."""
+def citation_link_key(written: str) -> str:
+    """How a citation is kept among a note's links (NoteLink.key): apart from [[link]] targets,
+    which never hold "[", case-folded as link keys are, and in one spelling of the paper's id
+    (arXiv:2106.09685v2 and arxiv:2106.09685 are one paper)."""
+    kind, _, ident = written.partition(":")
+    if kind.casefold() == "arxiv" and (arxiv := normalize_arxiv(ident)):
+        written = f"arxiv:{arxiv}"
+    elif kind.casefold() == "doi" and (doi := normalize_doi(ident)):
+        written = f"doi:{doi}"
+    return f"[@{written}]".casefold()
 
-    note = models.ForeignKey("notes.Note", on_delete=models.CASCADE, related_name="papers")
-    position = models.PositiveSmallIntegerField(default=0)
+
+# A key an editor cites in the text ([@hu2021lora]) and reads in the paper's address.
+_KEY = RegexValidator(
+    r"^[A-Za-z][A-Za-z0-9_-]*\Z",
+    _("Letters, digits, - and _, starting with a letter (e.g. hu2021lora)."),
+)
+
+
+class PaperQuerySet(models.QuerySet):
+    def discussed(self) -> PaperQuerySet:
+        """Papers readers may see: those at least one published note lists or cites."""
+        from notes.models.note import Note
+
+        published = Note.objects.published()
+        return self.filter(
+            models.Q(notes__in=published) | models.Q(cited_by__in=published)
+        ).distinct()
+
+    def find(self, ident: str) -> Paper | None:
+        """The paper an address or citation names: an arXiv id, a DOI or its key."""
+        if arxiv := normalize_arxiv(ident):
+            return self.filter(arxiv=arxiv).first()
+        if doi := normalize_doi(ident):
+            return self.filter(doi=doi).first()
+        if ident.isdigit():  # a paper stored without a key (past save()), by its number
+            return self.filter(pk=int(ident), key="").first()
+        return self.filter(key=ident).first() if ident else None
+
+
+class Paper(models.Model):
+    """A paper, one record however many notes summarise or cite it; known by its arXiv id or
+    DOI, and cited in the text by its key."""
+
     title = models.CharField(_("title"), max_length=500)
     authors = models.TextField(_("authors"), blank=True, help_text=_("One author per line."))
     venue = models.CharField(
         _("venue"), max_length=200, blank=True, help_text=_("e.g. NeurIPS, ICLR, Nature.")
     )
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
-    url = models.URLField(_("paper URL"), max_length=500, blank=True, validators=[validate_web_url])
-    doi = models.CharField(
-        "DOI", max_length=200, blank=True, db_index=True, validators=[validate_doi]
+    published = models.DateField(
+        _("published"), null=True, blank=True, help_text=_("First publication date, if known.")
     )
+    url = models.URLField(_("paper URL"), max_length=500, blank=True, validators=[validate_web_url])
+    pdf_url = models.URLField(
+        _("PDF URL"), max_length=500, blank=True, validators=[validate_web_url]
+    )
+    doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_doi])
     arxiv = models.CharField(
         _("arXiv id"),
         max_length=50,
         blank=True,
-        db_index=True,
         validators=[validate_arxiv],
         help_text=_("2106.09685, arXiv:2106.09685v2 or an arxiv.org URL; stored as the bare id."),
     )
     code_url = models.URLField(
         _("code URL"), max_length=500, blank=True, validators=[validate_web_url]
     )
+    abstract = models.TextField(_("abstract"), blank=True)
+    arxiv_version = models.PositiveSmallIntegerField(
+        _("arXiv version"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The arXiv version the notes were written on; check_papers tells when a newer "
+            "one appears."
+        ),
+    )
+    key = models.CharField(
+        _("citation key"),
+        max_length=100,
+        unique=True,
+        blank=True,
+        validators=[_KEY],
+        help_text=_(
+            "Cite it in a note as [@key]. Left blank, it is made from the first author, the "
+            "year and the title (hu2021lora)."
+        ),
+    )
+
+    objects = PaperQuerySet.as_manager()
 
     class Meta:
-        ordering = ["position", "id"]
+        ordering = ["-year", "title", "id"]
         verbose_name = _("paper")
         verbose_name_plural = _("papers")
+        constraints = [
+            # One record per paper: notes on the same paper share it.
+            models.UniqueConstraint(
+                fields=["arxiv"], condition=~models.Q(arxiv=""), name="paper_unique_arxiv"
+            ),
+            models.UniqueConstraint(
+                fields=["doi"], condition=~models.Q(doi=""), name="paper_unique_doi"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -58,7 +135,37 @@ class Paper(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.arxiv = normalize_arxiv(self.arxiv) or arxiv_from_url(self.url)
         self.doi = normalize_doi(self.doi)
+        if not self.key:
+            self.key = self.unused_key()
+        if self.pk:
+            before = Paper.objects.filter(pk=self.pk).only("key", "arxiv", "doi").first()
+            self.citation_names_before = before.citation_names if before else set()
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("notes:paper", kwargs={"ident": self.ident})
+
+    @property
+    def ident(self) -> str:
+        """What the paper's address names it by: its arXiv id (/papers/2106.09685/), else
+        its key. Not its DOI, which may hold any character; /papers/<doi>/ redirects here."""
+        if self.arxiv and normalize_arxiv(self.arxiv) == self.arxiv:
+            return self.arxiv
+        return self.key or str(self.pk)
+
+    def unused_key(self) -> str:
+        """hu2021lora, or hu2021lora-b, -c … when another paper has it."""
+        base = bibtex_key(self.author_list, self.year, self.title)
+        taken = set(
+            Paper.objects.filter(key__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("key", flat=True)
+        )
+        key, suffix = base, ord("a")
+        while key in taken:
+            suffix += 1
+            key = f"{base}-{chr(suffix)}"
+        return key
 
     @property
     def author_list(self) -> list[str]:
@@ -78,6 +185,36 @@ class Paper(models.Model):
     def code_link(self) -> str:
         return web_url(self.code_url)
 
+    @property
+    def pdf_link(self) -> str:
+        if web_url(self.pdf_url):
+            return web_url(self.pdf_url)
+        return f"https://arxiv.org/pdf/{self.arxiv}" if self.arxiv else ""
+
+    def csl(self) -> dict:
+        """The paper as CSL-JSON, for reference lists formatted by citeproc-py."""
+        return csl_item(
+            key=self.key,
+            title=self.title,
+            authors=self.author_list,
+            year=self.year,
+            venue=self.venue,
+            url=self.url,
+            doi=self.doi,
+            arxiv=self.arxiv,
+            published=self.published,
+        )
+
+    @property
+    def citation_names(self) -> set[str]:
+        """Every way a note may cite it ([@key], [@arxiv:…], [@doi:…]), as NoteLink keys."""
+        names = {self.key}
+        if self.arxiv:
+            names.add(f"arxiv:{self.arxiv}")
+        if self.doi:
+            names.add(f"doi:{self.doi}")
+        return {citation_link_key(name) for name in names if name}
+
     def bibtex(self) -> str:
         return to_bibtex(
             title=self.title,
@@ -90,7 +227,90 @@ class Paper(models.Model):
         )
 
     def get_bibtex_url(self) -> str:
-        return reverse("notes:bibtex", kwargs={"slug": self.note.slug, "pk": self.pk})
+        return reverse("notes:paper-bibtex", kwargs={"ident": self.ident})
+
+
+class PaperFinding(models.Model):
+    """What ``manage.py check_papers`` noticed about a paper, waiting for an editor to accept
+    or dismiss it. Readers see accepted ones, on the paper's page and its notes' pages."""
+
+    class Kind(models.TextChoices):
+        NEW_VERSION = "new_version", _("New arXiv version")
+        PUBLISHED = "published", _("Published version")
+        UPDATE = "update", _("Correction or update")
+        RETRACTION = "retraction", _("Retraction")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for an editor")
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="findings", verbose_name=_("paper")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # What was found, in one string, so the same finding is never queued twice: "v3", the
+    # published DOI or venue, the notice's DOI.
+    value = models.CharField(_("found"), max_length=300)
+    detail = models.JSONField(default=dict, blank=True, help_text="What the service said.")
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    found_at = models.DateTimeField(_("found"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at", "-id"]
+        verbose_name = _("paper finding")
+        verbose_name_plural = _("paper findings")
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "kind", "value"], name="paperfinding_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper}: {self.notice}"
+
+    @property
+    def notice(self) -> str:
+        """The line readers see once it is accepted, in the interface's language."""
+        detail = self.detail or {}
+        if self.kind == self.Kind.NEW_VERSION:
+            if detail.get("written"):
+                return _("Written on v%(written)s; v%(latest)s is out.") % detail
+            return _("A new version, v%(latest)s, is out.") % detail
+        if self.kind == self.Kind.PUBLISHED:
+            where = " ".join(str(part) for part in (detail.get("venue"), detail.get("doi")) if part)
+            return _("Since published: %(where)s.") % {"where": where}
+        if self.kind == self.Kind.RETRACTION:
+            return _("This paper was retracted (%(label)s, %(date)s).") % {
+                "label": detail.get("label") or _("Retraction"),
+                "date": detail.get("date") or "",
+            }
+        return _("This paper has an update: %(label)s (%(date)s).") % {
+            "label": detail.get("label") or self.get_kind_display(),
+            "date": detail.get("date") or "",
+        }
+
+
+class NotePaper(models.Model):
+    """A paper a note summarises, in the order the note lists them."""
+
+    note = models.ForeignKey("notes.Note", on_delete=models.CASCADE, related_name="paper_links")
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="note_links", verbose_name=_("paper")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("paper of the note")
+        verbose_name_plural = _("papers of the note")
+        constraints = [
+            models.UniqueConstraint(fields=["note", "paper"], name="notepaper_once_per_note")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.paper)
 
 
 _SNIPPET_ALT = str.maketrans({"\\": "&#92;", "[": "&#91;", "]": "&#93;"})

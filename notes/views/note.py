@@ -103,9 +103,7 @@ class NoteContextMixin:
         }
 
     def neighbours(self, note: Note, papers: list[Paper]) -> list[Note]:
-        arxiv_ids = {paper.arxiv for paper in papers if paper.arxiv}
-        dois = {paper.doi for paper in papers if paper.doi}
-        return neighbours.around(note, arxiv_ids, dois)
+        return neighbours.around(note, {paper.pk for paper in papers})
 
 
 PAGE_PARTS = {
@@ -184,20 +182,6 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
         if note is None:
             raise Http404("No note readers may see has this address.")
         return note
-
-
-def paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    """One paper's BibTeX entry, as a download; only for papers of notes readers can see."""
-    paper = get_object_or_404(
-        Paper.objects.select_related("note"),
-        pk=pk,
-        note__slug=slug,
-        note__in=Note.objects.published(),
-    )
-    response = HttpResponse(paper.bibtex(), content_type="application/x-bibtex; charset=utf-8")
-    filename = paper.bibtex().split("{", 1)[1].split(",", 1)[0] or "paper"
-    response["Content-Disposition"] = f'attachment; filename="{filename}.bib"'
-    return response
 
 
 def note_bibtex(request: HttpRequest, slug: str) -> HttpResponse:

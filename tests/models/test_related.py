@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.test import TestCase
 from django.utils import timezone
 
-from notes.models import Note, Paper
+from notes.models import Note
 from tests.factories import make_category, make_note
 
 DAY = timedelta(days=1)
@@ -32,8 +32,8 @@ class RelatedNotesTests(TestCase):
         cls.peft = make_note("Adapters", slug="adapters", category=cls.rl, tags=["PEFT"])
         cls.qlora = make_note("QLoRA", slug="qlora", category=cls.rl)
         cls.same_paper = make_note("LoRA again", slug="lora-again", category=cls.rl)
-        Paper.objects.create(note=cls.note, title="LoRA", arxiv="2106.09685")
-        Paper.objects.create(note=cls.same_paper, title="LoRA", arxiv="2106.09685")
+        lora = cls.note.papers.create(title="LoRA", arxiv="2106.09685")
+        cls.same_paper.papers.add(lora)
         cls.draft = make_note("Draft", slug="draft", category=cls.ml, tags=["PEFT"],
                               status=Note.Status.DRAFT)  # fmt: skip
         cls.note.save()  # resolve the wiki link now that QLoRA exists

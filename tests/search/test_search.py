@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from notes.models import Note, Paper, SearchDocument, TagAlias
+from notes.models import Note, SearchDocument, TagAlias
 from notes.search import parse, search
 from notes.search.query import MAX_QUERY_LENGTH
 from notes.search.snippets import snippet
@@ -113,8 +113,7 @@ class GoldenQueryTests(TestCase):
                 published_at=now - DAY * (index + 1),
             )
         lora = Note.objects.get(slug="lora")
-        Paper.objects.create(
-            note=lora,
+        lora.papers.create(
             title="LoRA: Low-Rank Adaptation of Large Language Models",
             authors="Edward J. Hu\nYelong Shen",
             venue="ICLR",
@@ -365,7 +364,7 @@ class VisibilityAndFreshnessTests(TestCase):
         self.category.name = "三维视觉"
         self.category.save()
         self.assertEqual(found("三维"), ["public"])
-        Paper.objects.create(note=self.public, title="Flow Straight and Fast", arxiv="2209.03003")
+        self.public.papers.create(title="Flow Straight and Fast", arxiv="2209.03003")
         self.assertEqual(found("2209.03003"), ["public"])
 
     def test_index_version_is_recorded(self) -> None:
@@ -545,7 +544,7 @@ class RebuildAndCheckTests(TestCase):
     def setUpTestData(cls) -> None:
         note = make_note("重建索引的笔记", slug="rebuild", tags=["索引"])
         TagAlias.objects.create(tag=Tag.objects.get(name="索引"), name="index")
-        Paper.objects.create(note=note, title="A paper", arxiv="2401.00001")
+        note.papers.create(title="A paper", arxiv="2401.00001")
 
     def test_rebuild_writes_what_saving_writes(self) -> None:
         from io import StringIO

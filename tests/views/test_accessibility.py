@@ -23,7 +23,7 @@ from django.urls import reverse
 from taggit.models import Tag
 
 from notes.importexport import import_paths
-from notes.models import Category, Note
+from notes.models import Category, Note, Paper
 from tests.views.test_browser import browser, live_server, open_page  # noqa: F401 (fixtures)
 
 NODE_MODULES = Path(settings.BASE_DIR) / "node_modules"
@@ -110,6 +110,10 @@ def demo_urls() -> list[str]:
         "/series/diffusion-basics/",
         "/updates/",
         "/en/updates/",
+        "/papers/",
+        "/papers/?q=diffusion",
+        "/en/papers/",
+        *(paper.get_absolute_url() for paper in Paper.objects.discussed().order_by("pk")),
         "/en/",
         "/en/notes/ddpm/",
         "/en/search/?q=diffusion",

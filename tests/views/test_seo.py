@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from notes.models import Note, Paper, Series
+from notes.models import Note, Series
 from tests.factories import make_category, make_note, settle
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -93,7 +93,7 @@ class StructuredDataTests(TestCase):
             "LoRA：大模型的低秩适配", slug="lora", category=cls.category, tags=["PEFT", "微调"],
             series=cls.series, body="正文。\n\n![结构图](/media/figures/lora.png)",
         )  # fmt: skip
-        Paper.objects.create(note=cls.note, title="LoRA: Low-Rank Adaptation", year=2021,
+        cls.note.papers.create(title="LoRA: Low-Rank Adaptation", year=2021,
                              authors="Edward J. Hu\nYelong Shen", arxiv="2106.09685")  # fmt: skip
 
     def test_blog_posting_with_citation_series_and_breadcrumbs(self) -> None:
@@ -163,7 +163,7 @@ class StructuredDataTests(TestCase):
     def test_hostile_fields_cannot_break_out_of_json_ld_or_meta_tags(self) -> None:
         note = make_note(HOSTILE, slug="hostile", category=make_category(HOSTILE),
                          tags=[HOSTILE[:50]], summary=HOSTILE, body=HOSTILE)  # fmt: skip
-        Paper.objects.create(note=note, title=HOSTILE, authors=HOSTILE)
+        note.papers.create(title=HOSTILE, authors=HOSTILE)
         note.series = Series.objects.create(title=HOSTILE, slug="x")
         note.save()
         html = self.client.get("/notes/hostile/").content.decode()

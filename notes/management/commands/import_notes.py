@@ -15,10 +15,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, help="Markdown files or folders")
+        parser.add_argument(
+            "--fetch",
+            action="store_true",
+            help="Fetch from arXiv or Crossref the details of papers named only by an "
+            "identifier (paper: arxiv:2106.09685) that the site does not have yet.",
+        )
 
-    def handle(self, *args, paths: list[Path], **options) -> None:
+    def handle(self, *args, paths: list[Path], fetch: bool = False, **options) -> None:
         with derive.site_once():  # each file commits alone; the site is counted once
-            report = import_paths(paths)
+            report = import_paths(paths, fetch=fetch)
         if (report.created or report.updated) and connection.vendor == "postgresql":
             # Fresh statistics for the rows just written: planned on an empty table's, list
             # pages sort every note instead of walking the newest twenty.

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, reparse: bool = False, **options) -> None:
         total = 0
-        notes = Note.objects.select_related("category").prefetch_related("tags__aliases", "papers")
+        notes = Note.objects.select_related("category").prefetch_related(
+            "tags__aliases", "paper_links__paper"
+        )
         ids = list(Note.objects.order_by("pk").values_list("pk", flat=True))
         with transaction.atomic():
             for start in range(0, len(ids), BATCH):
@@ -37,7 +39,7 @@ class Command(BaseCommand):
                     SearchDocument.for_note(
                         note,
                         tags=list(note.tags.all()),
-                        papers=list(note.papers.all()),
+                        papers=[link.paper for link in note.paper_links.all()],
                         category=note.category,
                         text=texts.get(note.pk),
                     )

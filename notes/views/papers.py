@@ -1,0 +1,94 @@
+"""``/papers/``: the papers published notes discuss, by year and venue, and one page per
+paper with its details, BibTeX, the notes about it and the notes that cite it."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import DetailView, ListView
+
+from notes.models import Note, Paper, PaperFinding
+from notes.views.lists import PagesMixin
+
+# What the index shows of a paper.
+_INDEX_FIELDS = ("id", "title", "authors", "venue", "year", "arxiv", "doi", "key")
+
+
+def public_papers() -> QuerySet[Paper]:
+    """Papers readers may see: those a published note lists or cites (``published()``)."""
+    return Paper.objects.discussed()
+
+
+class PaperListView(PagesMixin, ListView):
+    template_name = "notes/paper_list.html"
+    context_object_name = "papers"
+    paginate_by = 100
+
+    def get_queryset(self) -> QuerySet[Paper]:
+        papers = public_papers().only(*_INDEX_FIELDS).order_by("-year", "venue", "title", "id")
+        query = " ".join(self.request.GET.get("q", "").split())[:200]
+        for word in query.split():
+            papers = papers.filter(
+                Q(title__icontains=word)
+                | Q(authors__icontains=word)
+                | Q(venue__icontains=word)
+                | Q(arxiv__icontains=word)
+                | Q(doi__icontains=word)
+                | Q(key__iexact=word)
+            )
+        self.query = query
+        return papers
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = self.query
+        return context
+
+
+class PaperDetailView(DetailView):
+    template_name = "notes/paper_detail.html"
+    context_object_name = "paper"
+
+    def get_object(self, queryset=None) -> Paper:
+        paper = public_papers().find(self.kwargs["ident"])
+        if paper is None:
+            raise Http404("No paper a published note discusses has this address.")
+        return paper
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.object = self.get_object()
+        # One address per paper: /papers/arXiv:2106.09685v2/ or its key answer with the
+        # paper's own address.
+        if request.path != self.object.get_absolute_url():
+            return redirect(self.object, permanent=True)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        paper = self.object
+        published = Note.objects.published().select_related("category")
+        context["notes"] = list(
+            published.filter(paper_links__paper=paper).order_by("-published_at")
+        )
+        context["citing"] = list(published.filter(cites=paper).order_by("-published_at"))
+        context["findings"] = list(paper.findings.filter(status=PaperFinding.Status.ACCEPTED))
+        context["bibtex"] = paper.bibtex()
+        context["title"] = paper.title
+        return context
+
+
+def paper_bibtex(request: HttpRequest, ident: str) -> HttpResponse:
+    """A paper's BibTeX entry, as a download; only for papers readers can see."""
+    paper = public_papers().find(ident)
+    if paper is None:
+        raise Http404("No paper a published note discusses has this address.")
+    response = HttpResponse(paper.bibtex(), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{paper.key or "paper"}.bib"'
+    return response
+
+
+def old_paper_bibtex(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Where a paper's BibTeX was before papers had pages of their own: moved for good."""
+    paper = get_object_or_404(public_papers(), pk=pk)
+    return redirect(paper.get_bibtex_url(), permanent=True)
