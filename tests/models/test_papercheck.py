@@ -118,15 +118,28 @@ class CheckPapersTests(TestCase):
         page = self.client.get(f"/papers/{paper.ident}/").content.decode()
         self.assertIn("这篇论文有更新：New version（2020-01-30）", page)
 
-    def test_a_retraction_notice_is_a_retraction(self) -> None:
-        details = papercheck.paperfetch.PaperDetails(
-            title="x", authors=(), year=None, published=None, venue="", abstract="", url="",
-            pdf_url="", arxiv="", doi="10.1/x", arxiv_version=None,
-            updates=({"type": "retraction", "doi": "10.1/r", "label": "Retraction",
-                      "date": None, "relation": "updated-by"},),
-        )  # fmt: skip
-        (finding,) = papercheck.findings_for(Paper(title="x", doi="10.1/x"), details)
-        self.assertEqual(finding.kind, "retraction")
+    def test_a_retraction_is_queued_and_once_accepted_shown_on_note_and_paper(self) -> None:
+        paper = Paper.objects.create(
+            title="Ileal-lymphoid-nodular hyperplasia", doi="10.1016/S0140-6736(97)11096-0"
+        )
+        self.note.papers.add(paper)
+        with replaying({"api.crossref.org": "crossref-10.1016-s0140-6736-97-11096-0.json"}):
+            call_command("check_papers", "--paper", paper.doi, stdout=StringIO())
+        findings = {f.kind: f for f in PaperFinding.objects.filter(paper=paper)}
+        self.assertEqual(set(findings), {"update", "retraction"})
+        self.assertEqual(findings["retraction"].detail["date"], "2010-02-06")
+        papercheck.accept(findings["retraction"])
+        settle()
+        notice = "这篇论文已被撤稿（Retraction，2010-02-06）"
+        self.assertIn(notice, self.client.get(f"/notes/{self.note.slug}/").content.decode())
+        self.assertIn(notice, self.client.get(f"/papers/{paper.ident}/").content.decode())
+
+    def test_a_publishers_correction_is_an_update(self) -> None:
+        paper = Paper.objects.create(title="Methylphenidate", doi="10.1371/journal.pone.0033693")
+        with replaying({"api.crossref.org": "crossref-10.1371-journal.pone.0033693.json"}):
+            call_command("check_papers", "--paper", paper.doi, stdout=StringIO())
+        finding = PaperFinding.objects.get(paper=paper)
+        self.assertEqual((finding.kind, finding.detail["label"]), ("update", "Correction"))
 
     def test_an_unreachable_service_is_reported_and_queues_nothing(self) -> None:
         with replaying({"export.arxiv.org": network_down}):
