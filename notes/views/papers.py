@@ -3,12 +3,12 @@ paper with its details, BibTeX, the notes about it and the notes that cite it.""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView
 
-from notes.models import Note, Paper, PaperFinding
+from notes.models import Note, NotePaper, Paper, PaperFinding
 from notes.views.lists import PagesMixin
 
 # What the index shows of a paper.
@@ -67,11 +67,18 @@ class PaperDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paper = self.object
-        published = Note.objects.published().select_related("category")
-        context["notes"] = list(
-            published.filter(paper_links__paper=paper).order_by("-published_at")
+        # Both lists in one query: the notes listing it and the notes citing it.
+        lists = Exists(NotePaper.objects.filter(note=OuterRef("pk"), paper=paper))
+        cites = Exists(Note.cites.through.objects.filter(note=OuterRef("pk"), paper=paper))
+        notes = list(
+            Note.objects.published()
+            .annotate(lists=lists, cites_it=cites)
+            .filter(Q(lists=True) | Q(cites_it=True))
+            .only("title", "slug", "lang", "published_at")
+            .order_by("-published_at", "-id")
         )
-        context["citing"] = list(published.filter(cites=paper).order_by("-published_at"))
+        context["notes"] = [note for note in notes if note.lists]
+        context["citing"] = [note for note in notes if note.cites_it]
         context["findings"] = list(paper.findings.filter(status=PaperFinding.Status.ACCEPTED))
         context["bibtex"] = paper.bibtex()
         context["title"] = paper.title

@@ -26,6 +26,7 @@ from notes.importexport import import_paths
 from notes.models import Note
 from site_config.urls import urlpatterns as site_urlpatterns
 from tests.factories import make_category, make_note
+from tests.recorded import replaying
 from tests.views.test_browser import (  # noqa: F401 (fixtures)
     SCREENSHOTS,
     assert_no_horizontal_overflow,
@@ -275,4 +276,50 @@ def test_a_subscriber_finds_the_feed_on_the_home_page_and_reads_the_new_note(
     assert newest.link == live_server.url + note.get_absolute_url()
     page.goto(newest.link)
     expect(page.locator("h1.note-title")).to_have_text("质能方程笔记")
+    assert errors == []
+
+
+def test_an_editor_fetches_a_paper_cites_it_and_readers_and_zotero_find_it(
+    live_server,  # noqa: F811
+    browser,  # noqa: F811
+) -> None:
+    """Paste an identifier, fetch (a recorded arXiv answer), save; cite it in a note, see the
+    reference list in the preview, publish; the note page has its references and Zotero's
+    citation tags, and the paper's page lists the note."""
+    get_user_model().objects.create_superuser("editor", "editor@example.com", PASSWORD)
+    category = make_category("数学")
+    page, errors = open_page(browser, viewport={"width": 1400, "height": 1000})
+    sign_in(page, live_server, "/admin/notes/paper/add/")
+    with replaying({"export.arxiv.org": "arxiv-1605.08386.json"}) as requests:
+        page.fill("#id_arxiv", "https://arxiv.org/abs/1605.08386v1")
+        page.click("button[name=_fetch]")
+        expect(page.locator("#id_title")).to_have_value("Heat-bath random walks with Markov bases")
+    assert len(requests) == 1
+    expect(page.locator("#id_authors")).to_have_value("Caprice Stanley\nTobias Windisch")
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+    page.goto(live_server.url + "/admin/notes/note/add/")
+    page.fill("#id_title", "热浴随机游走")
+    page.select_option("#id_category", str(category.pk))
+    editor = page.locator("textarea.markdown-editor")
+    editor.fill("马尔可夫基上的热浴随机游走 [@arxiv:1605.08386] 是扩张图。\n")
+    editor.dispatch_event("input")
+    frame = page.frame_locator("section.markdown-preview iframe")
+    expect(frame.locator(".note-body a.cite")).to_have_text("[1]")
+    expect(frame.locator(".note-body .references li")).to_contain_text("Heat-bath random walks")
+    page.select_option("#id_status", Note.Status.PUBLISHED)
+    page.click("input[name=_save]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+
+    note = Note.objects.get(title="热浴随机游走")
+    page.goto(live_server.url + f"/notes/{note.slug}/")
+    expect(page.locator(".references h2")).to_contain_text("参考文献")
+    page.click("a.cite")
+    expect(page.locator("li#ref-1")).to_be_in_viewport()
+    # Zotero's embedded-metadata translator reads Highwire tags.
+    assert page.locator('meta[name="citation_title"]').get_attribute("content") == "热浴随机游走"
+    page.goto(live_server.url + "/papers/1605.08386/")
+    expect(page.locator("h1")).to_have_text("Heat-bath random walks with Markov bases")
+    expect(page.locator("#notes-citing + ul")).to_contain_text("热浴随机游走")
     assert errors == []
