@@ -171,8 +171,10 @@ def to_bibtex(
     url: str = "",
     doi: str = "",
     arxiv: str = "",
+    key: str = "",
 ) -> str:
-    """A BibTeX entry: @article for arXiv-only papers, @inproceedings when a venue is known."""
+    """A BibTeX entry: @article for arXiv-only papers, @inproceedings when a venue is known;
+    keyed by ``key`` (the paper's citation key), else one made from authors, year and title."""
     # The inner braces keep the title's capitalisation (LoRA, BERT) from the style's sentence case.
     fields = [("title", "{" + bibtex_escape(title) + "}")]
     if authors:
@@ -192,7 +194,7 @@ def to_bibtex(
     if link:
         fields.append(("url", bibtex_verbatim(link)))
     entry_type = "inproceedings" if venue else "article"
-    return bibtex_entry(entry_type, bibtex_key(authors, year, title), fields)
+    return bibtex_entry(entry_type, key or bibtex_key(authors, year, title), fields)
 
 
 # Han, kana and Hangul: such names have no given/family split citeproc-py would print right.

@@ -14,6 +14,7 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import reversion
@@ -132,10 +133,14 @@ def paper_line(paper: Paper) -> str:
 
 
 def revision_papers(revision: Revision, note_pk: int) -> list[str]:
-    links = [_fields(version) for version in _versions_of(revision, NotePaper)]
+    links = [
+        {**_fields(version), "id": int(version.object_id)}
+        for version in _versions_of(revision, NotePaper)
+    ]
+    # The note's order (NotePaper's): by position, then as added (the form offers 0).
     links = sorted(
         (link for link in links if str(link["note"]) == str(note_pk)),
-        key=lambda link: link["position"],
+        key=lambda link: (link["position"], link["id"]),
     )
     if not links:
         return [paper_line(paper) for paper in _legacy_papers(revision, note_pk)]
@@ -155,7 +160,8 @@ def _legacy_papers(revision: Revision, note_pk: int) -> list[Paper]:
             continue
         values = {name: fields.get(name) for name in _LEGACY_FIELDS}
         found.append((fields.get("position", 0), Paper(pk=int(version.object_id), **values)))
-    return [paper for _position, paper in sorted(found, key=lambda item: item[0])]
+    # By position, then by id: the old admin saved every copy at position 0.
+    return [paper for _position, paper in sorted(found, key=lambda item: (item[0], item[1].pk))]
 
 
 _LEGACY_FIELDS = ("title", "authors", "venue", "year", "url", "doi", "arxiv", "code_url")
@@ -177,6 +183,21 @@ def _relink_legacy_papers(revision: Revision, note: Note) -> None:
             copy.save()
             paper = copy
         NotePaper.objects.get_or_create(note=note, paper=paper, defaults={"position": position})
+
+
+def _revert(revision: Revision) -> None:
+    """``revision.revert(delete=True)``. A version from before papers were shared also holds
+    the note's copy of each paper: not written back, as that paper is now one record other
+    notes list too, with its own history (a copy merged into another record would not even
+    fit); _relink_legacy_papers links the note to the record instead."""
+    copies = {version.pk for version in _versions_of(revision, Paper)}
+    if not copies:
+        revision.revert(delete=True)
+        return
+    others = [version for version in revision.version_set.all() if version.pk not in copies]
+    # Reversion's revert, on the other versions (it reads them from version_set.iterator()).
+    holder = SimpleNamespace(version_set=SimpleNamespace(iterator=lambda: iter(others)))
+    Revision.revert(holder, delete=True)
 
 
 @dataclass
@@ -330,7 +351,7 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
     try:
         with transaction.atomic(using=version.db), reversion.create_revision():
             ensure_tags(version.revision)
-            version.revision.revert(delete=True)
+            _revert(version.revision)
             note = Note.objects.get(pk=note_pk)
             _relink_legacy_papers(version.revision, note)
             if not Category.objects.filter(pk=note.category_id).exists():

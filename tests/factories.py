@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 
 from django.utils import timezone
 
@@ -143,3 +144,70 @@ def settle() -> None:
     from notes.delivery import state
 
     state.current()
+
+
+# --- Forms, as a browser fills them ---------------------------------------------------
+
+
+class FormFields(HTMLParser):
+    """The name/value pairs a browser would submit for one <form> of a page."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.in_form = False
+        self.data: dict[str, list[str]] = {}
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.select_options: list[tuple[str, bool]] = []
+
+    def add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        attrs = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.in_form = attrs.get("id") == self.form_id
+        if not self.in_form or (not attrs.get("name") and tag != "option"):
+            return
+        if tag == "input":
+            kind = attrs.get("type", "text")
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            self.add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.add(self.textarea, "")
+        elif tag == "select":
+            self.select, self.select_options = attrs["name"], []
+        elif tag == "option" and self.select:
+            self.select_options.append((attrs.get("value", ""), "selected" in attrs))
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.data[self.textarea][-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+        elif tag == "textarea" and self.textarea:
+            # Browsers drop the newline that directly follows <textarea>.
+            value = self.data[self.textarea][-1]
+            self.data[self.textarea][-1] = value.removeprefix("\n")
+            self.textarea = None
+        elif tag == "select" and self.select:
+            chosen = [value for value, selected in self.select_options if selected]
+            if not chosen and self.select_options:
+                chosen = [self.select_options[0][0]]
+            for value in chosen:
+                self.add(self.select, value)
+            self.select = None
+
+
+def form_data(html: str, form_id: str = "note_form") -> dict[str, list[str]]:
+    parser = FormFields(form_id)
+    parser.feed(html)
+    assert parser.data, f"no form #{form_id} on the page"
+    return parser.data

@@ -102,7 +102,13 @@ def shared_paper(record: dict) -> Paper:
     empty = [
         name
         for name, value in record.items()
-        if value not in ("", None) and getattr(found, name) in ("", None)
+        if value not in ("", None)
+        and getattr(found, name) in ("", None)
+        # An id another record holds stays with it (the file then names two records).
+        and not (
+            name in ("arxiv", "doi", "key")
+            and Paper.objects.filter(**{name: value}).exclude(pk=found.pk).exists()
+        )
     ]
     for name in empty:
         setattr(found, name, record[name])

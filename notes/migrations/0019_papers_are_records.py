@@ -35,11 +35,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="paper",
-            constraint=models.UniqueConstraint(condition=models.Q(("arxiv", ""), _negated=True), fields=("arxiv",), name="paper_unique_arxiv"),
+            constraint=models.UniqueConstraint(condition=models.Q(("arxiv", ""), _negated=True), fields=("arxiv",), name="paper_unique_arxiv", violation_error_message="A paper with this arXiv id is already on the site: choose it on the note."),
         ),
         migrations.AddConstraint(
             model_name="paper",
-            constraint=models.UniqueConstraint(condition=models.Q(("doi", ""), _negated=True), fields=("doi",), name="paper_unique_doi"),
+            constraint=models.UniqueConstraint(condition=models.Q(("doi", ""), _negated=True), fields=("doi",), name="paper_unique_doi", violation_error_message="A paper with this DOI is already on the site: choose it on the note."),
         ),
         migrations.AddConstraint(
             model_name="notepaper",

@@ -122,10 +122,20 @@ class Paper(models.Model):
         constraints = [
             # One record per paper: notes on the same paper share it.
             models.UniqueConstraint(
-                fields=["arxiv"], condition=~models.Q(arxiv=""), name="paper_unique_arxiv"
+                fields=["arxiv"],
+                condition=~models.Q(arxiv=""),
+                name="paper_unique_arxiv",
+                violation_error_message=_(
+                    "A paper with this arXiv id is already on the site: choose it on the note."
+                ),
             ),
             models.UniqueConstraint(
-                fields=["doi"], condition=~models.Q(doi=""), name="paper_unique_doi"
+                fields=["doi"],
+                condition=~models.Q(doi=""),
+                name="paper_unique_doi",
+                violation_error_message=_(
+                    "A paper with this DOI is already on the site: choose it on the note."
+                ),
             ),
         ]
 
@@ -224,6 +234,7 @@ class Paper(models.Model):
             url=self.url,
             doi=self.doi,
             arxiv=self.arxiv,
+            key=self.key,
         )
 
     def get_bibtex_url(self) -> str:

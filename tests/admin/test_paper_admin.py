@@ -12,9 +12,15 @@ from tests.factories import INLINE_MANAGEMENT, make_category, make_note
 from tests.recorded import network_down, replaying
 
 ADD = "/admin/notes/paper/add/"
+FIELDS = (
+    "arxiv", "arxiv_version", "doi", "title", "authors", "venue", "year", "published", "url",
+    "pdf_url", "code_url", "abstract", "key",
+)  # fmt: skip
+# The form's fields, empty, and its findings inline's management form (no rows), as sent.
 EMPTY = {
-    "arxiv": "", "doi": "", "title": "", "authors": "", "venue": "", "year": "", "published": "",
-    "url": "", "pdf_url": "", "code_url": "", "abstract": "", "key": "",
+    **dict.fromkeys(FIELDS, ""),
+    "findings-TOTAL_FORMS": "0", "findings-INITIAL_FORMS": "0",
+    "findings-MIN_NUM_FORMS": "0", "findings-MAX_NUM_FORMS": "1000",
 }  # fmt: skip
 
 
@@ -55,11 +61,14 @@ class FetchDetailsTests(TestCase):
         self.assertNotIn("This field is required", page)
         self.assertEqual(
             self.messages(response),
-            ["Filled in: Title, Authors, Year, Published, Paper URL, PDF URL, Abstract."],
+            [
+                "Filled in: Title, Authors, Year, Published, Paper URL, PDF URL, ArXiv version, "
+                "Abstract."
+            ],
         )
         self.assertFalse(Paper.objects.exists())
         # Saving what the form shows stores the paper.
-        data = {name: form[name].value() or "" for name in EMPTY}
+        data = {**EMPTY, **{name: form[name].value() or "" for name in FIELDS}}
         saved = self.client.post(ADD, data)
         self.assertEqual(saved.status_code, 302)
         paper = Paper.objects.get()

@@ -25,7 +25,16 @@ from reversion.models import Revision
 from taggit.models import Tag, TaggedItem
 
 from notes.importexport import import_paths
-from notes.models import Category, Figure, Note, OldName, Series, SiteState, TagAlias
+from notes.models import (
+    Category,
+    Figure,
+    Note,
+    OldName,
+    Paper,
+    Series,
+    SiteState,
+    TagAlias,
+)
 
 MATH_BODY = """\
 ## 方法 Method
@@ -86,15 +95,25 @@ def build_site() -> None:
         body=MATH_BODY,
         extra_front_matter={"aliases": ["/old/lora/"], "reading_list": {"part": 2}},
     )
-    lora.papers.create(
+    lora_paper = lora.papers.create(
         title="LoRA: Low-Rank Adaptation of Large Language Models",
         authors="Edward J. Hu\nYelong Shen",
         venue="ICLR",
         year=2022,
+        published=datetime(2021, 6, 17).date(),
         arxiv="2106.09685",
+        pdf_url="https://arxiv.org/pdf/2106.09685v2",
         code_url="https://github.com/microsoft/LoRA",
+        abstract="We propose Low-Rank Adaptation, or LoRA.\n\n冻结预训练权重。",
+        through_defaults={"position": 0},
     )
-    lora.papers.create(title="Intrinsic dimensionality", year=2020, doi="10.1000/xyz123")
+    lora.papers.create(
+        title="Intrinsic dimensionality",
+        year=2020,
+        doi="10.1000/xyz123",
+        key="li2018intrinsic",
+        through_defaults={"position": 1},
+    )
     figure = Figure.objects.create(
         note=lora, image=png((64, 48), (200, 40, 40)), alt="低秩分解示意", caption="图 1：BA"
     )
@@ -118,7 +137,8 @@ def build_site() -> None:
         body="Builds on [[LoRA 初稿]] and [[lora|the LoRA note]]: 4-bit NF4 $q = \\text{NF4}(w)$.",
     )
     qlora.papers.create(title="QLoRA", arxiv="2305.14314", year=2023)
-    qlora.papers.create(title="LoRA again", arxiv="2106.09685")
+    # The same paper as the LoRA note's: one record, with its page listing both notes.
+    qlora.papers.add(lora_paper, through_defaults={"position": 1})
     note(
         "DDPM：去噪扩散概率模型",
         slug="ddpm",
@@ -127,7 +147,7 @@ def build_site() -> None:
         tags=["扩散模型"],
         body="前向加噪 $q(x_t \\mid x_{t-1})$，见 [[qlora]]。\n\n[^1]: 脚注。\n\n正文[^1]。",
     )
-    note(
+    adapter = note(
         "Adapter 草稿",
         slug="adapter",
         category=llm,
@@ -137,6 +157,8 @@ def build_site() -> None:
         tags=["PEFT", "只在草稿里"],
         body="还没写完 $x$。",
     )
+    # A paper only a draft lists: no page for readers, before the restore or after.
+    adapter.papers.create(title="Parameter-Efficient Transfer Learning", arxiv="1902.00751")
     note(
         "DoRA（定时发布）",
         slug="dora",
@@ -155,21 +177,21 @@ def build_site() -> None:
 
 
 def public_urls() -> dict[str, str]:
-    """Every page and feed readers can reach on the site as it is now, in both languages, by
-    a name that stays the same after a restore (a paper's BibTeX address holds its id)."""
+    """Every page and feed readers can reach on the site as it is now, in both languages
+    (and the addresses a paper only a draft lists would have, which must stay unknown)."""
     pages = []
-    bibtex = {}
     published = Note.objects.published()
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             pages += [reverse(name) for name in (
                 "notes:list", "notes:categories", "notes:tags", "notes:archive",
                 "notes:series-list", "notes:feed", "notes:feed-atom", "notes:opensearch",
+                "notes:papers",
             )]  # fmt: skip
             for item in published:
                 pages.append(item.get_absolute_url())
-                for position, paper in enumerate(item.papers.all()):
-                    bibtex[f"{language}:{item.slug}:paper {position}"] = paper.get_bibtex_url()
+            for paper in Paper.objects.all():
+                pages += [paper.get_absolute_url(), paper.get_bibtex_url()]
             for category in Category.objects.all():
                 pages.append(category.get_absolute_url())
                 pages += [reverse(f"notes:category-feed{kind}", args=[category.slug])
@@ -191,13 +213,12 @@ def public_urls() -> dict[str, str]:
     pages += [reverse("sitemap-section", args=[section]) for section in (
         "pages", "notes", "categories", "tags", "series", "archive",
     )]  # fmt: skip
-    return {**{url: url for url in pages}, **bibtex}
+    return {url: url for url in pages}
 
 
-# What must differ after a restore: a paper's BibTeX address holds its database id, and the
-# sitemap index dates its sections by the site's last change (the restore).
+# What must differ after a restore: the sitemap index dates its sections by the site's last
+# change (the restore). (A paper's addresses name its arXiv id or key, never a database id.)
 VOLATILE = [
-    (re.compile(rb"/papers/\d+\.bib"), b"/papers/ID.bib"),
     (re.compile(rb"(<sitemap><loc>[^<]*</loc><lastmod>)[^<]*(</lastmod>)"), rb"\1RESTORED\2"),
 ]
 # A feed with no entries is dated the moment it is asked for (Django's syndication).
@@ -218,10 +239,22 @@ def snapshot(client, urls: dict[str, str]) -> dict[str, tuple[int, str]]:
     return pages
 
 
+def paper_lists() -> dict[str, list[tuple]]:
+    """Each note's papers, in its order, with every field but the database id."""
+    fields = [f.name for f in Paper._meta.concrete_fields if f.name != "id"]
+    return {
+        note.slug: [
+            tuple(getattr(link.paper, name) for name in fields)
+            for link in note.paper_links.select_related("paper")
+        ]
+        for note in Note.objects.all()
+    }
+
+
 def empty_database() -> None:
     """What a new database holds before the restore: none of the site's rows."""
     Note.objects.all().delete()
-    for model in (Series, Category, Tag, TaggedItem, SiteState, Revision, get_user_model()):
+    for model in (Paper, Series, Category, Tag, TaggedItem, SiteState, Revision, get_user_model()):
         model.objects.all().delete()
     for model in apps.get_app_config("notes").get_models():
         assert not model.objects.exists(), model
@@ -247,6 +280,7 @@ class BackupRestoreTests(TestCase):
             for note in Note.objects.exclude(pk__in=Note.objects.published())
         }
         cls.figures = sorted(Figure.objects.values_list("image", "alt", "width", "height"))
+        cls.papers = paper_lists()
         # The backup: the export and a copy of the media folder.
         backup = cls.workspace / "backup"
         call_command("export_notes", str(backup / "notes"), stdout=StringIO())
@@ -262,7 +296,26 @@ class BackupRestoreTests(TestCase):
         statuses = {url: status for url, (status, _content) in self.before.items()}
         self.assertEqual(statuses["/notes/lora-draft-name/"], 301)
         self.assertEqual(statuses["/en/notes/qlora/"], 200)
-        self.assertEqual({status for status in statuses.values()}, {200, 301})
+        self.assertEqual({status for status in statuses.values()}, {200, 301, 404})
+        # Only the addresses of the paper only a draft lists are not found.
+        self.assertEqual(
+            sorted(url for url, status in statuses.items() if status == 404),
+            ["/en/papers/1902.00751/", "/en/papers/1902.00751/cite.bib",
+             "/papers/1902.00751/", "/papers/1902.00751/cite.bib"],
+        )  # fmt: skip
+        for url in ("/papers/2106.09685/", "/papers/li2018intrinsic/cite.bib", "/en/papers/"):
+            self.assertEqual(statuses[url], 200, url)
+
+    def test_papers_are_back_as_shared_records(self) -> None:
+        """One record per paper, listed by the same notes in the same order, every field
+        kept (the chosen key too), and the paper's page lists both notes on it."""
+        self.assertEqual(self.errors, [])
+        self.assertEqual(paper_lists(), self.papers)
+        lora = Paper.objects.get(arxiv="2106.09685")
+        self.assertEqual(sorted(lora.notes.values_list("slug", flat=True)), ["lora", "qlora"])
+        page = self.client.get(lora.get_absolute_url()).content.decode()
+        for slug in ("lora", "qlora"):
+            self.assertIn(f'href="/notes/{slug}/"', page)
 
     def test_the_restore_reports_no_error(self) -> None:
         self.assertEqual(self.errors, [])

@@ -17,7 +17,7 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from notes.importexport import import_paths
-from notes.models import Category, Note, TagAlias
+from notes.models import Category, Note, NotePaper, Paper, TagAlias
 from notes.rendering import render_markdown
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -355,7 +355,7 @@ def build_library() -> None:
         extra_front_matter={"reading_list": SERIES, "aliases": ["/old/lora/"]},
     )
     lora.tags.set(["PEFT", "微调"])
-    lora.papers.create(
+    lora_paper = lora.papers.create(
         title=PAPER["title"],
         authors="\n".join(PAPER["authors"]),
         venue="ICLR",
@@ -363,6 +363,20 @@ def build_library() -> None:
         arxiv="arXiv:2106.09685v2",
         code_url="https://github.com/microsoft/LoRA",
     )
+    # A paper with a key its editor chose, a date, a PDF and an abstract; a paper without
+    # any identifier; and one whose made key was taken (hu2022lora-b).
+    qlora_paper = Paper.objects.create(
+        title="QLoRA: Efficient Finetuning of Quantized LLMs",
+        authors="Tim Dettmers\nArtidoro Pagnoni",
+        venue="NeurIPS",
+        year=2023,
+        published=dt.date(2023, 5, 23),
+        arxiv="2305.14314",
+        pdf_url="https://arxiv.org/pdf/2305.14314v1",
+        abstract="We present QLoRA, an efficient finetuning approach.\n\n第二段：4-bit NF4。",
+        key="qlora",
+    )
+    NotePaper.objects.create(note=lora, paper=qlora_paper, position=1)
     ddpm = Note.objects.create(
         title='DDPM: "denoising" diffusion #1',
         category=gen,
@@ -371,6 +385,22 @@ def build_library() -> None:
         body="Plain body.\r\nWith CRLF.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
     )
     ddpm.tags.set(["扩散模型"])
+    # Papers are shared: DDPM lists its own paper, then LoRA's (the same record as lora's).
+    ddpm.papers.create(
+        title="Denoising Diffusion Probabilistic Models",
+        authors="Jonathan Ho\nAjay Jain\nPieter Abbeel",
+        year=2020,
+        url="https://example.org/ddpm",
+        through_defaults={"position": 0},
+    )
+    ddpm.papers.add(lora_paper, through_defaults={"position": 1})
+    ddpm.papers.create(
+        title="LoRA revisited",
+        authors="Edward Hu",
+        year=2022,
+        doi="10.1000/lora-revisited",
+        through_defaults={"position": 2},
+    )
     Note.objects.create(
         title="草稿：还没写完",
         category=gen,
@@ -398,6 +428,7 @@ def build_library() -> None:
 
 def wipe_database() -> None:
     Note.objects.all().delete()
+    Paper.objects.all().delete()  # records of their own, not deleted with their notes
     Category.objects.all().delete()
     Tag.objects.all().delete()
     get_user_model().objects.all().delete()
@@ -421,6 +452,74 @@ def test_export_import_export_round_trip_gives_identical_files(tmp_path: Path) -
     second = folder_bytes(export_to(tmp_path / "b"))
     assert sorted(second) == sorted(first)
     assert second == first
+
+
+def paper_lists() -> dict[str, list[tuple]]:
+    """Each note's papers, in its order, with every field of each."""
+    fields = (
+        "title", "authors", "venue", "year", "published", "url", "pdf_url", "doi", "arxiv",
+        "code_url", "abstract", "key",
+    )  # fmt: skip
+    return {
+        note.slug: [
+            tuple(getattr(link.paper, name) for name in fields)
+            for link in note.paper_links.select_related("paper")
+        ]
+        for note in Note.objects.all()
+    }
+
+
+def test_round_trip_keeps_shared_papers_and_every_field(tmp_path: Path) -> None:
+    build_library()
+    before, records = paper_lists(), Paper.objects.count()
+    assert [row[-1] for row in before["ddpm-denoising-diffusion-1"]] == [
+        "ho2020denoising", "hu2022lora", "hu2022lora-b",
+    ]  # fmt: skip
+    export_to(tmp_path / "a")
+    meta = front_matter(tmp_path / "a" / "lora.md")
+    # The chosen key and the one made again differently are written; a made one is not.
+    assert [paper.get("key") for paper in meta["papers"]] == [None, "qlora"]
+    assert meta["papers"][1]["published"] == dt.date(2023, 5, 23)
+    wipe_database()
+    assert import_paths([tmp_path / "a"]).errors == []
+    assert (paper_lists(), Paper.objects.count()) == (before, records)
+    assert sorted(Paper.objects.get(arxiv="2106.09685").notes.values_list("slug", flat=True)) == [
+        "ddpm-denoising-diffusion-1", "lora",
+    ]  # fmt: skip
+
+
+def test_round_trip_keeps_two_records_of_a_paper_without_identifiers(tmp_path: Path) -> None:
+    """Two notes' copies of a paper with neither arXiv id nor DOI stayed two records when
+    papers became shared (0018 merges by identifier only); the second one's key, taken when
+    it was made, tells them apart in a backup."""
+    category = Category.objects.create(name="ML")
+    for slug in ("chinchilla", "scaling"):
+        note = Note.objects.create(title=slug, slug=slug, category=category)
+        note.papers.create(title="Chinchilla", authors="Jordan Hoffmann", year=2022)
+    before = paper_lists()
+    assert [before[slug][0][-1] for slug in ("chinchilla", "scaling")] == [
+        "hoffmann2022chinchilla", "hoffmann2022chinchilla-b",
+    ]  # fmt: skip
+    first = folder_bytes(export_to(tmp_path / "a"))
+    wipe_database()
+    assert import_paths([tmp_path / "a"]).errors == []
+    assert paper_lists() == before
+    assert folder_bytes(export_to(tmp_path / "b")) == first
+
+
+def test_importing_a_backup_over_the_same_site_changes_nothing(tmp_path: Path) -> None:
+    """Its papers are already on the site: each note lists the same records again, and no
+    paper is made twice or refused as a second record of itself."""
+    build_library()
+    before = paper_lists()
+    records = set(Paper.objects.values_list("pk", flat=True))
+    links = set(NotePaper.objects.values_list("note", "paper", "position"))
+    first = folder_bytes(export_to(tmp_path / "a"))
+    assert import_paths([tmp_path / "a"]).errors == []
+    assert paper_lists() == before
+    assert set(Paper.objects.values_list("pk", flat=True)) == records
+    assert set(NotePaper.objects.values_list("note", "paper", "position")) == links
+    assert folder_bytes(export_to(tmp_path / "b")) == first
 
 
 def test_tag_aliases_travel_in_tags_file(tmp_path: Path) -> None:

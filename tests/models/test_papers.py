@@ -33,7 +33,7 @@ from taggit.models import Tag
 
 from notes.forms import PaperForm
 from notes.importexport import NoteFileError, import_paths, to_paper
-from notes.models import Category, Note, Paper
+from notes.models import Category, Note, NotePaper, Paper
 from notes.papers import (
     csl_item,
     normalize_arxiv,
@@ -43,7 +43,7 @@ from notes.papers import (
     validate_doi,
     validate_web_url,
 )
-from tests.factories import make_category, make_note
+from tests.factories import form_data, make_category, make_note
 
 LORA = {
     "title": "LoRA: Low-Rank Adaptation of Large Language Models",
@@ -91,10 +91,11 @@ def links(html: str) -> dict[str, str]:
 
 
 def add_papers(note: Note, *records: dict) -> list[Paper]:
-    return [
-        Paper.objects.create(note=note, position=position, **record)
-        for position, record in enumerate(records)
-    ]
+    """New paper records, listed by the note in this order."""
+    papers = [Paper.objects.create(**record) for record in records]
+    for position, paper in enumerate(papers):
+        NotePaper.objects.create(note=note, paper=paper, position=position)
+    return papers
 
 
 # --- Identifiers --------------------------------------------------------------------------
@@ -182,8 +183,9 @@ class ValidatorTests(SimpleTestCase):
                 self.refusal(validate_web_url, value)
 
 
-class SamePaperRulesTests(SimpleTestCase):
-    """The admin's paper form and the importer accept and refuse the same papers."""
+class SamePaperRulesTests(TestCase):
+    """The admin's paper form and the importer accept and refuse the same papers. (A
+    TestCase: the admin's form also asks the database whether the paper is already there.)"""
 
     CASES = {
         "a whole paper": {"title": "LoRA", "year": 2022, "arxiv": "arXiv:2106.09685v2"},
@@ -228,6 +230,22 @@ class SamePaperRulesTests(SimpleTestCase):
         # An arxiv.org address alone gives the paper its id, in both.
         self.assertEqual(record["arxiv"], "2106.09685")
         self.assertEqual(record["doi"], "10.48550/arxiv.2106.09685")
+
+    def test_a_paper_already_on_the_site_is_a_second_record_to_the_form_not_the_importer(
+        self,
+    ) -> None:
+        """One record per paper: the admin refuses another record with the same arXiv id or
+        DOI; a file naming the paper is read (without a query) and later linked to it."""
+        Paper.objects.create(title="LoRA", arxiv="2106.09685", doi="10.48550/arxiv.2106.09685")
+        for fields in (
+            {"title": "LoRA again", "arxiv": "arXiv:2106.09685v2"},
+            {"title": "LoRA again", "doi": "https://doi.org/10.48550/arXiv.2106.09685"},
+        ):
+            with self.subTest(fields):
+                self.assertFalse(PaperForm(data=fields).is_valid())
+                with self.assertNumQueries(0):
+                    record = to_paper(fields, "'paper'")
+                self.assertEqual(record["title"], "LoRA again")
 
 
 class PaperFileMessageTests(SimpleTestCase):
@@ -411,7 +429,9 @@ class CslItemTests(SimpleTestCase):
         published=date(2015, 2, 26),
     )
 
-    def test_an_arxiv_only_paper_is_a_preprint_numbered_as_zotero_exports_it(self) -> None:
+    def test_an_arxiv_only_paper_is_a_preprint_numbered_by_its_arxiv_id(self) -> None:
+        """Numbered arXiv:… as Zotero exports it, without Zotero's publisher "arXiv", which
+        IEEE would print before the number again ("arXiv: arXiv:2106.09685")."""
         self.assertEqual(
             csl_item(**self.LORA_ITEM),
             {
@@ -425,7 +445,6 @@ class CslItemTests(SimpleTestCase):
                 ],
                 "issued": {"date-parts": [[2022]]},
                 "number": "arXiv:2106.09685",
-                "publisher": "arXiv",
                 "URL": "https://arxiv.org/abs/2106.09685",
             },
         )
@@ -433,7 +452,7 @@ class CslItemTests(SimpleTestCase):
         self.assertEqual(
             reference,
             "[1]E. J. Hu, Y. Shen, and P. Wallis, “LoRA: Low-Rank Adaptation of Large Language "
-            "Models”, 2022, arXiv: arXiv:2106.09685. [Online]. Available: "
+            "Models”, 2022, arXiv:2106.09685. [Online]. Available: "
             "https://arxiv.org/abs/2106.09685",
         )
 
@@ -530,26 +549,61 @@ class CslItemTests(SimpleTestCase):
 
 
 class PaperSaveTests(TestCase):
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.note = make_note("Paper holder")
-
     def test_save_stores_the_bare_arxiv_id(self) -> None:
-        paper = Paper.objects.create(note=self.note, title="LoRA", arxiv="arXiv:2106.09685v2")
+        paper = Paper.objects.create(title="LoRA", arxiv="arXiv:2106.09685v2")
         paper.refresh_from_db()
         self.assertEqual(paper.arxiv, "2106.09685")
 
     def test_save_takes_the_arxiv_id_from_an_arxiv_url(self) -> None:
-        paper = Paper.objects.create(
-            note=self.note, title="LoRA", url="https://arxiv.org/pdf/2106.09685v3.pdf"
-        )
+        paper = Paper.objects.create(title="LoRA", url="https://arxiv.org/pdf/2106.09685v3.pdf")
         paper.refresh_from_db()
         self.assertEqual(paper.arxiv, "2106.09685")
 
     def test_save_leaves_the_arxiv_id_empty_for_other_urls(self) -> None:
-        paper = Paper.objects.create(note=self.note, title="X", url="https://example.org/x.pdf")
+        paper = Paper.objects.create(title="X", url="https://example.org/x.pdf")
         paper.refresh_from_db()
         self.assertEqual(paper.arxiv, "")
+
+    def test_a_paper_without_a_key_gets_one_made_from_author_year_and_title(self) -> None:
+        paper = Paper.objects.create(**LORA)
+        paper.refresh_from_db()
+        self.assertEqual(paper.key, "hu2022lora")
+
+    def test_a_key_taken_by_another_paper_gets_a_letter(self) -> None:
+        keys = [
+            Paper.objects.create(title=f"LoRA {n}", authors="Edward J. Hu", year=2022).key
+            for n in range(3)
+        ]
+        self.assertEqual(keys, ["hu2022lora", "hu2022lora-b", "hu2022lora-c"])
+
+    def test_a_key_the_editor_chose_is_kept(self) -> None:
+        paper = Paper.objects.create(**LORA, key="lora")
+        paper.title = "LoRA, renamed"
+        paper.save()
+        paper.refresh_from_db()
+        self.assertEqual(paper.key, "lora")
+
+    def test_a_paper_is_found_and_addressed_by_its_arxiv_id_else_its_key(self) -> None:
+        lora = Paper.objects.create(**LORA)
+        dqn = Paper.objects.create(
+            title="Human-level control",
+            authors="Volodymyr Mnih",
+            year=2015,
+            doi="10.1038/nature14236",
+        )
+        self.assertEqual(lora.get_absolute_url(), "/papers/2106.09685/")
+        self.assertEqual(lora.get_bibtex_url(), "/papers/2106.09685/cite.bib")
+        self.assertEqual(dqn.get_absolute_url(), "/papers/mnih2015humanlevel/")
+        for ident, paper in (
+            ("2106.09685", lora),
+            ("arXiv:2106.09685v2", lora),
+            ("hu2022lora", lora),
+            ("10.1038/Nature14236", dqn),
+            ("mnih2015humanlevel", dqn),
+        ):
+            with self.subTest(ident):
+                self.assertEqual(Paper.objects.find(ident), paper)
+        self.assertIsNone(Paper.objects.find("2305.14314"))
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -560,8 +614,12 @@ class CitationCardTests(TestCase):
     def setUpTestData(cls) -> None:
         cls.note = make_note("LoRA 与 QLoRA")
         cls.lora, cls.qlora = add_papers(cls.note, LORA, QLORA)
-        cls.draft = make_note("Draft on LoRA", status=Note.Status.DRAFT)
-        (cls.draft_paper,) = add_papers(cls.draft, LORA)
+        cls.draft = make_note("Draft on LoRA and DPO", status=Note.Status.DRAFT)
+        # The draft lists LoRA too (the same record) and a paper no published note lists.
+        cls.draft.papers.add(cls.lora)
+        (cls.draft_paper,) = add_papers(
+            cls.draft, {"title": "Direct Preference Optimization", "arxiv": "2305.18290"}
+        )
 
     def cards(self) -> list[str]:
         return paper_cards(self.client.get(self.note.get_absolute_url()).content.decode())
@@ -580,8 +638,19 @@ class CitationCardTests(TestCase):
         venue = re.search(r'<span class="paper-venue">(.*?)</span>', self.cards()[0]).group(1)
         self.assertEqual(text(venue), "ICLR 2022")
 
-    def test_paper_title_links_to_the_arxiv_abstract(self) -> None:
-        self.assertEqual(links(self.cards()[0])[LORA["title"]], "https://arxiv.org/abs/2106.09685")
+    def test_paper_title_links_to_the_papers_page_on_this_site(self) -> None:
+        self.assertEqual(links(self.cards()[0])[LORA["title"]], "/papers/2106.09685/")
+        page = self.client.get("/papers/2106.09685/")
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, f'<h1 class="page-title">{LORA["title"]}</h1>', html=True)
+        # The paper's page lists the published note on it, not the draft.
+        self.assertContains(page, self.note.get_absolute_url())
+        self.assertNotContains(page, self.draft.title)
+
+    def test_card_links_to_the_arxiv_abstract(self) -> None:
+        self.assertEqual(
+            links(self.cards()[0])["arXiv:2106.09685"], "https://arxiv.org/abs/2106.09685"
+        )
 
     def test_card_links_to_the_code(self) -> None:
         self.assertEqual(links(self.cards()[0])["代码"], LORA["code_url"])
@@ -591,6 +660,7 @@ class CitationCardTests(TestCase):
 
     def test_bibtex_link_downloads_the_entry(self) -> None:
         href = links(self.cards()[0])["BibTeX"]
+        self.assertEqual(href, "/papers/2106.09685/cite.bib")
         response = self.client.get(href)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"].split(";")[0], "application/x-bibtex")
@@ -609,15 +679,48 @@ class CitationCardTests(TestCase):
         )
         note.refresh_from_db()
         cards = paper_cards(self.client.get(note.get_absolute_url()).content.decode())
-        self.assertEqual(links(cards[0]).get("Hostile"), None)
+        for card in cards:
+            hrefs = list(links(card).values())
+            self.assertFalse([href for href in hrefs if "script:" in href.lower()], hrefs)
+        # The title is the paper's page here; no link to the paper's own (hostile) address
+        # nor to its code.
+        self.assertTrue(links(cards[0])["Hostile"].startswith("/papers/"))
+        self.assertNotIn("论文", links(cards[0]))
         self.assertNotIn("代码", links(cards[0]))
-        self.assertEqual(links(cards[1])["Hostile with DOI"], "https://doi.org/10.1/x")
+        self.assertEqual(links(cards[1])["DOI"], "https://doi.org/10.1/x")
 
-    def test_bibtex_of_a_draft_notes_paper_is_not_found(self) -> None:
-        response = self.client.get(self.draft_paper.get_bibtex_url())
-        self.assertEqual(response.status_code, 404)
+    def test_a_paper_known_only_by_its_address_links_to_it(self) -> None:
+        note = make_note("On a web paper")
+        add_papers(note, {"title": "Web only", "url": "https://example.org/paper"})
+        (card,) = paper_cards(self.client.get(note.get_absolute_url()).content.decode())
+        self.assertEqual(links(card)["论文"], "https://example.org/paper")
+        self.assertTrue(links(card)["Web only"].startswith("/papers/"))
 
-    def test_bibtex_under_another_notes_address_is_not_found(self) -> None:
+    def test_a_paper_only_a_draft_lists_has_no_page_and_no_bibtex(self) -> None:
+        for url in (
+            self.draft_paper.get_absolute_url(),
+            self.draft_paper.get_bibtex_url(),
+            "/papers/2305.18290/",
+            "/papers/2305.18290/cite.bib",
+        ):
+            with self.subTest(url):
+                self.assertEqual(self.client.get(url).status_code, 404)
+
+    def test_a_paper_a_draft_and_a_published_note_list_has_its_page(self) -> None:
+        for url in (self.lora.get_absolute_url(), self.lora.get_bibtex_url()):
+            with self.subTest(url):
+                self.assertEqual(self.client.get(url).status_code, 200)
+
+    def test_the_old_bibtex_address_moved_for_good_to_the_papers(self) -> None:
+        old = reverse("notes:bibtex", kwargs={"slug": self.note.slug, "pk": self.lora.pk})
+        self.assertTrue(old.endswith(f"/papers/{self.lora.pk}.bib"), old)
+        response = self.client.get(old)
+        self.assertRedirects(
+            response, "/papers/2106.09685/cite.bib", status_code=301, fetch_redirect_response=False
+        )
+        self.assertEqual(self.client.get(response["Location"]).content.decode(), self.lora.bibtex())
+
+    def test_the_old_bibtex_address_of_a_paper_only_a_draft_lists_is_not_found(self) -> None:
         url = reverse("notes:bibtex", kwargs={"slug": self.note.slug, "pk": self.draft_paper.pk})
         self.assertEqual(self.client.get(url).status_code, 404)
 
@@ -652,11 +755,12 @@ class SamePaperTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         cls.first = make_note("LoRA explained")
-        add_papers(cls.first, {"title": "LoRA", "arxiv": "2106.09685"})
+        (cls.lora,) = add_papers(cls.first, {"title": "LoRA", "arxiv": "2106.09685"})
+        # Notes on the same paper list the same record.
         cls.second = make_note("LoRA in practice")
-        add_papers(cls.second, {"title": "LoRA (v2)", "arxiv": "arXiv:2106.09685v2"})
+        cls.second.papers.add(cls.lora)
         cls.draft = make_note("LoRA draft", status=Note.Status.DRAFT)
-        add_papers(cls.draft, {"title": "LoRA", "url": "https://arxiv.org/abs/2106.09685"})
+        cls.draft.papers.add(cls.lora)
         cls.other = make_note("Attention is all you need")
         add_papers(cls.other, {"title": "Transformer", "arxiv": "1706.03762"})
 
@@ -673,9 +777,31 @@ class SamePaperTests(TestCase):
         return [text(title) for title in re.findall(r"<li>(.*?)</li>", match.group(1))]
 
     def test_notes_on_the_same_arxiv_paper_link_to_each_other(self) -> None:
-        """The ids were written differently (2106.09685, arXiv:2106.09685v2): same paper."""
         self.assertIn("LoRA in practice", self.related(self.first))
         self.assertIn("LoRA explained", self.related(self.second))
+
+    def test_an_imported_note_naming_the_paper_otherwise_is_on_the_same_paper(self) -> None:
+        """Its file wrote the id differently (arXiv:2106.09685v2, or only an arxiv.org
+        address): the same record, so the notes link to each other."""
+        for number, paper in enumerate(
+            (
+                "{title: LoRA (v2), arxiv: 'arXiv:2106.09685v2'}",
+                "{title: LoRA, url: 'https://arxiv.org/abs/2106.09685'}",
+            )
+        ):
+            with self.subTest(paper), tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"imported-{number}.md"
+                path.write_text(
+                    f"---\ntitle: Imported on LoRA {number}\ndate: 2026-01-14\ncategory: ML\n"
+                    f"paper: {paper}\n---\nBody.\n",
+                    encoding="utf-8",
+                )
+                self.assertEqual(import_paths([path]).errors, [])
+                imported = Note.objects.get(slug=f"imported-{number}")
+                self.assertEqual(list(imported.papers.all()), [self.lora])
+                self.assertIn(f"Imported on LoRA {number}", self.related(self.first))
+                self.assertIn("LoRA explained", self.related(imported))
+        self.assertEqual(Paper.objects.filter(arxiv="2106.09685").count(), 1)
 
     def test_draft_on_the_same_paper_is_not_linked(self) -> None:
         self.assertEqual(self.related(self.first), ["LoRA in practice"])
@@ -709,11 +835,13 @@ class PaperImportTests(TestCase):
         path.write_text(content, encoding="utf-8")
         return path
 
-    def papers_of(self, slug: str) -> list[dict]:
+    def papers_of(self, slug: str, *fields: str) -> list[dict]:
+        """The papers the note lists, in its order."""
+        fields = fields or ("title", "authors", "venue", "year", "arxiv", "url", "code_url", "doi")
         return list(
-            Paper.objects.filter(note__slug=slug).values(
-                "title", "authors", "venue", "year", "arxiv", "url", "code_url", "doi"
-            )
+            Paper.objects.filter(note_links__note__slug=slug)
+            .order_by("note_links__position", "note_links__id")
+            .values(*fields)
         )
 
     def test_paper_mapping_creates_one_paper(self) -> None:
@@ -777,6 +905,128 @@ class PaperImportTests(TestCase):
         import_paths([path])
         self.assertEqual(self.papers_of("lora")[0]["arxiv"], "2106.09685")
 
+    # --- One record per paper ---
+
+    def test_two_notes_on_the_same_arxiv_paper_share_one_record(self) -> None:
+        """The second file names the paper otherwise and differs: the record keeps what it
+        has, and only its empty fields are filled from the second file."""
+        first = self.write(
+            "lora.md",
+            note_text(
+                "lora",
+                "paper:\n  title: 'LoRA: Low-Rank Adaptation'\n  authors: [Edward J. Hu]\n"
+                "  year: 2022\n  arxiv: '2106.09685'\n",
+            ),
+        )
+        second = self.write(
+            "lora-practice.md",
+            note_text(
+                "lora-practice",
+                "paper:\n  title: LoRA (v2)\n  authors: [E. Hu, Y. Shen]\n  year: 2021\n"
+                "  venue: ICLR\n  arxiv: 'arXiv:2106.09685v2'\n"
+                "  code: https://github.com/microsoft/LoRA\n  abstract: We propose LoRA.\n",
+            ),
+        )
+        report = import_paths([first, second])
+        self.assertEqual(report.errors, [])
+        (paper,) = Paper.objects.all()
+        self.assertEqual(
+            sorted(paper.notes.values_list("slug", flat=True)), ["lora", "lora-practice"]
+        )
+        self.assertEqual(
+            (paper.title, paper.authors, paper.year, paper.arxiv, paper.key),
+            ("LoRA: Low-Rank Adaptation", "Edward J. Hu", 2022, "2106.09685", "hu2022lora"),
+        )
+        self.assertEqual(
+            (paper.venue, paper.code_url, paper.abstract),
+            ("ICLR", "https://github.com/microsoft/LoRA", "We propose LoRA."),
+        )
+        # Both notes show the record as it is: the same card on both pages.
+        for slug in ("lora", "lora-practice"):
+            self.assertEqual(
+                [fields["title"] for fields in Note.objects.get(slug=slug).paper_data],
+                ["LoRA: Low-Rank Adaptation"],
+            )
+
+    def test_papers_are_matched_by_arxiv_id_doi_key_then_title_and_year(self) -> None:
+        on_site = {
+            "arxiv": Paper.objects.create(title="LoRA", arxiv="2106.09685"),
+            "doi": Paper.objects.create(title="DQN", doi="10.1038/nature14236"),
+            "key": Paper.objects.create(title="Chinchilla", year=2022, key="chinchilla"),
+            "title": Paper.objects.create(title="Scaling Laws", year=2020),
+        }
+        path = self.write(
+            "many.md",
+            note_text(
+                "many",
+                "papers:\n"
+                "  - {title: LoRA again, arxiv: 'https://arxiv.org/abs/2106.09685v2'}\n"
+                "  - {title: DQN again, doi: 'https://doi.org/10.1038/Nature14236'}\n"
+                "  - {title: Chinchilla again, key: chinchilla}\n"
+                "  - {title: Scaling Laws, year: 2020}\n"
+                "  - {title: Scaling Laws, year: 2021}\n",
+            ),
+        )
+        self.assertEqual(import_paths([path]).errors, [])
+        listed = list(Note.objects.get(slug="many").papers.order_by("note_links__position"))
+        self.assertEqual(listed[:4], list(on_site.values()))
+        self.assertNotIn(listed[4], on_site.values())  # another year: another paper
+        self.assertEqual(Paper.objects.count(), 5)
+
+    def test_a_file_listing_one_paper_twice_lists_it_once(self) -> None:
+        path = self.write(
+            "twice.md",
+            note_text(
+                "twice",
+                "papers:\n"
+                "  - {title: LoRA, arxiv: '2106.09685'}\n"
+                "  - {title: QLoRA, arxiv: '2305.14314'}\n"
+                "  - {title: LoRA again, arxiv: 'arXiv:2106.09685v2'}\n",
+            ),
+        )
+        self.assertEqual(import_paths([path]).errors, [])
+        self.assertEqual([p["title"] for p in self.papers_of("twice")], ["LoRA", "QLoRA"])
+
+    def test_reimporting_a_note_does_not_duplicate_its_papers(self) -> None:
+        papers = (
+            "papers:\n"
+            "  - {title: Scaling Laws, arxiv: '2001.08361'}\n"
+            "  - {title: Chinchilla, venue: NeurIPS, year: 2022}\n"
+            "  - {title: Another one}\n"
+        )
+        path = self.write("laws.md", note_text("laws", papers))
+        self.assertEqual(import_paths([path]).errors, [])
+        records = set(Paper.objects.values_list("pk", flat=True))
+        self.assertEqual(import_paths([path]).errors, [])
+        self.assertEqual(set(Paper.objects.values_list("pk", flat=True)), records)
+        self.assertEqual(NotePaper.objects.count(), 3)
+        # The file's order wins on a re-import; the records stay the same.
+        path.write_text(
+            note_text("laws", "papers:\n" + "".join(reversed(papers.splitlines(True)[1:]))),
+            encoding="utf-8",
+        )
+        self.assertEqual(import_paths([path]).errors, [])
+        self.assertEqual(
+            [p["title"] for p in self.papers_of("laws")],
+            ["Another one", "Chinchilla", "Scaling Laws"],
+        )
+        self.assertEqual(set(Paper.objects.values_list("pk", flat=True)), records)
+        self.assertEqual(NotePaper.objects.count(), 3)
+
+    def test_a_paper_dropped_from_the_file_is_no_longer_listed_but_kept(self) -> None:
+        """It may be another note's paper too: the record stays on the site."""
+        both = (
+            "papers:\n"
+            "  - {title: LoRA, arxiv: '2106.09685'}\n"
+            "  - {title: QLoRA, arxiv: '2305.14314'}\n"
+        )
+        path = self.write("peft.md", note_text("peft", both))
+        import_paths([path])
+        path.write_text(note_text("peft", "paper: {title: LoRA, arxiv: '2106.09685'}\n"))
+        self.assertEqual(import_paths([path]).errors, [])
+        self.assertEqual([p["title"] for p in self.papers_of("peft")], ["LoRA"])
+        self.assertTrue(Paper.objects.filter(arxiv="2305.14314").exists())
+
     def test_invalid_paper_data_fails_that_file_only(self) -> None:
         cases = {
             "unknown key": ("paper:\n  title: X\n  journal: Nature\n", "journal"),
@@ -815,6 +1065,23 @@ class PaperExportTests(TestCase):
         cls.two = make_note("Two papers", slug="two", category=category, published_at=published_at)
         add_papers(cls.two, QLORA, {"title": "Untitled venue", "url": "https://example.org/p"})
         cls.none = make_note("No paper", slug="none", category=category, published_at=published_at)
+        # A note on a paper "one" lists too, with a chosen key, a date, a PDF and an abstract.
+        cls.shared = make_note(
+            "Shared paper", slug="shared", category=category, published_at=published_at
+        )
+        attention = Paper.objects.create(
+            title="Attention Is All You Need",
+            authors="Ashish Vaswani\nNoam Shazeer",
+            year=2017,
+            venue="NeurIPS",
+            published=date(2017, 6, 12),
+            arxiv="1706.03762",
+            pdf_url="https://example.org/attention.pdf",
+            abstract="The dominant sequence transduction models…\nSecond line: 注意力.",
+            key="transformer",
+        )
+        NotePaper.objects.create(note=cls.shared, paper=attention, position=0)
+        NotePaper.objects.create(note=cls.shared, paper=cls.one.papers.get(), position=1)
 
     def setUp(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="research-notes-export-"))
@@ -855,15 +1122,42 @@ class PaperExportTests(TestCase):
         self.assertNotIn("paper", meta)
         self.assertNotIn("papers", meta)
 
+    def test_a_chosen_key_a_date_a_pdf_and_an_abstract_are_written(self) -> None:
+        """A key made from the authors, year and title is not written (the import makes it
+        again); one an editor chose is."""
+        attention, lora = self.front_matter("shared")["papers"]
+        self.assertEqual(
+            attention,
+            {
+                "title": "Attention Is All You Need",
+                "authors": ["Ashish Vaswani", "Noam Shazeer"],
+                "venue": "NeurIPS",
+                "year": 2017,
+                "published": date(2017, 6, 12),
+                "pdf": "https://example.org/attention.pdf",
+                "arxiv": "1706.03762",
+                "key": "transformer",
+                "abstract": "The dominant sequence transduction models…\nSecond line: 注意力.",
+            },
+        )
+        self.assertEqual(lora, self.front_matter("one")["paper"])
+        self.assertNotIn("key", lora)
+
     def test_export_import_export_keeps_papers_identical(self) -> None:
         first = self.export("a")
         Note.objects.all().delete()
         Category.objects.all().delete()
         Tag.objects.all().delete()
-        self.assertFalse(Paper.objects.exists())
+        Paper.objects.all().delete()  # records of their own: an empty site has none
         report = import_paths([first])
         self.assertEqual(report.errors, [])
-        self.assertEqual(Paper.objects.count(), 3)
+        # LoRA, listed by two notes, is one record again, with both its notes.
+        self.assertEqual(Paper.objects.count(), 4)
+        self.assertEqual(
+            sorted(Paper.objects.get(arxiv="2106.09685").notes.values_list("slug", flat=True)),
+            ["one", "shared"],
+        )
+        self.assertEqual(Paper.objects.get(arxiv="1706.03762").key, "transformer")
         second = self.export("b")
         files = sorted(path.name for path in first.iterdir())
         self.assertEqual(sorted(path.name for path in second.iterdir()), files)
@@ -876,16 +1170,87 @@ class PaperExportTests(TestCase):
 
 
 class PaperFormTests(TestCase):
+    """A paper's own fields are edited on the papers admin (notes.forms.PaperForm)."""
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.admin = get_user_model().objects.create_superuser("editor", "editor@example.com")
-        cls.note = make_note("Note to cite from", body="Body.")
 
     def setUp(self) -> None:
         self.client.force_login(self.admin)
 
     def post_paper(self, **paper):
-        """Save the note's change form with one new paper in the Paper inline."""
+        """Add a paper on the papers admin, the form filled in as a browser would."""
+        url = reverse("admin:notes_paper_add")
+        data = form_data(self.client.get(url).content.decode(), "paper_form")
+        return self.client.post(url, {**data, "title": "LoRA", **paper})
+
+    def test_bad_arxiv_id_is_refused_with_a_clear_message(self) -> None:
+        response = self.post_paper(arxiv="arxiv 2106")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(
+            response,
+            "不是 arXiv 编号：请填写如 2106.09685、arXiv:2106.09685v2 或 arxiv.org 链接。",
+        )
+        self.assertFalse(Paper.objects.exists())
+
+    def test_good_arxiv_id_is_stored_bare(self) -> None:
+        response = self.post_paper(arxiv="https://arxiv.org/pdf/2106.09685v3.pdf")
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Paper.objects.get().arxiv, "2106.09685")
+
+    def test_a_year_of_other_than_four_digits_is_refused(self) -> None:
+        response = self.post_paper(year="999")
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Paper.objects.exists())
+
+    def test_an_ftp_address_is_refused(self) -> None:
+        for name in ("url", "pdf_url", "code_url"):
+            with self.subTest(name):
+                response = self.post_paper(**{name: "ftp://example.org/x.pdf"})
+                self.assertEqual(response.status_code, 200)
+                self.assertFalse(Paper.objects.exists())
+
+    def test_bad_doi_is_refused(self) -> None:
+        response = self.post_paper(doi="nature14236")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "不是 DOI")
+        self.assertFalse(Paper.objects.exists())
+
+    def test_a_key_that_cannot_be_cited_is_refused(self) -> None:
+        response = self.post_paper(key="2021 lora")
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Paper.objects.exists())
+
+    def test_a_second_record_of_a_paper_on_the_site_is_refused(self) -> None:
+        """One record per paper: the same arXiv id (however written) or DOI is refused."""
+        self.assertEqual(
+            self.post_paper(arxiv="2106.09685", doi="10.48550/arXiv.2106.09685").status_code, 302
+        )
+        for fields in (
+            {"arxiv": "arXiv:2106.09685v2"},
+            {"doi": "https://doi.org/10.48550/arXiv.2106.09685"},
+        ):
+            with self.subTest(fields):
+                self.assertEqual(self.post_paper(title="LoRA again", **fields).status_code, 200)
+        self.assertEqual(Paper.objects.count(), 1)
+
+
+class NotePapersFormTests(TestCase):
+    """The note form lists papers by choosing records: the same paper for every note."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.admin = get_user_model().objects.create_superuser("editor", "editor@example.com")
+        cls.note = make_note("Note to cite from", body="Body.")
+        cls.lora = Paper.objects.create(**LORA)
+        cls.qlora = Paper.objects.create(**QLORA)
+
+    def setUp(self) -> None:
+        self.client.force_login(self.admin)
+
+    def post_papers(self, *papers: Paper):
+        """Save the note's change form listing these papers, in this order."""
         note = self.note
         published_at = timezone.localtime(note.published_at)
         data = {
@@ -900,7 +1265,7 @@ class PaperFormTests(TestCase):
             "published_at_0": published_at.strftime("%Y-%m-%d"),
             "published_at_1": published_at.strftime("%H:%M:%S"),
         }
-        for prefix, total in (("papers", 1), ("figures", 0), ("updates", 0)):
+        for prefix, total in (("papers", len(papers)), ("figures", 0), ("updates", 0)):
             data.update(
                 {
                     f"{prefix}-TOTAL_FORMS": str(total),
@@ -909,46 +1274,25 @@ class PaperFormTests(TestCase):
                     f"{prefix}-MAX_NUM_FORMS": "1000",
                 }
             )
-        fields = {
-            "title": "LoRA",
-            "authors": "",
-            "venue": "",
-            "year": "",
-            "url": "",
-            "arxiv": "",
-            "doi": "",
-            "code_url": "",
-            "note": str(note.pk),
-        }
-        data.update({f"papers-0-{name}": value for name, value in {**fields, **paper}.items()})
+        for index, paper in enumerate(papers):
+            data[f"papers-{index}-paper"] = str(paper.pk)
+            data[f"papers-{index}-position"] = str(index)
         return self.client.post(reverse("admin:notes_note_change", args=[note.pk]), data)
 
-    def test_bad_arxiv_id_is_refused_with_a_clear_message(self) -> None:
-        response = self.post_paper(arxiv="arxiv 2106")
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(
-            response,
-            "不是 arXiv 编号：请填写如 2106.09685、arXiv:2106.09685v2 或 arxiv.org 链接。",
-        )
-        self.assertFalse(Paper.objects.exists())
-
-    def test_good_arxiv_id_is_stored_bare(self) -> None:
-        response = self.post_paper(arxiv="https://arxiv.org/pdf/2106.09685v3.pdf")
+    def test_the_note_lists_the_chosen_papers_in_order(self) -> None:
+        response = self.post_papers(self.qlora, self.lora)
         self.assertEqual(response.status_code, 302)
-        self.assertEqual(Paper.objects.get(note=self.note).arxiv, "2106.09685")
+        self.assertEqual(
+            [link.paper for link in self.note.paper_links.all()], [self.qlora, self.lora]
+        )
+        cards = paper_cards(self.client.get(self.note.get_absolute_url()).content.decode())
+        self.assertEqual(
+            [text(re.search(r'<p class="paper-title">(.*?)</p>', card).group(1)) for card in cards],
+            [QLORA["title"], LORA["title"]],
+        )
+        self.assertEqual(Paper.objects.count(), 2)
 
-    def test_a_year_of_other_than_four_digits_is_refused(self) -> None:
-        response = self.post_paper(year="999")
+    def test_a_paper_is_listed_once(self) -> None:
+        response = self.post_papers(self.lora, self.lora)
         self.assertEqual(response.status_code, 200)
-        self.assertFalse(Paper.objects.exists())
-
-    def test_an_ftp_address_is_refused(self) -> None:
-        response = self.post_paper(url="ftp://example.org/x.pdf")
-        self.assertEqual(response.status_code, 200)
-        self.assertFalse(Paper.objects.exists())
-
-    def test_bad_doi_is_refused(self) -> None:
-        response = self.post_paper(doi="nature14236")
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(response, "不是 DOI")
-        self.assertFalse(Paper.objects.exists())
+        self.assertFalse(NotePaper.objects.exists())

@@ -11,92 +11,34 @@ import json
 import re
 import tempfile
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.test import TestCase
 from django.urls import reverse
 from reversion.models import Version
 from taggit.models import Tag
 
 from notes.importexport import import_paths
-from notes.models import Note
+from notes.models import Note, NotePaper, Paper
 from notes.revisions import NOTE_FIELDS
-from tests.factories import make_category, make_note
+from tests.factories import form_data, make_category, make_note
 
 CHANGELIST = reverse("admin:notes_note_changelist")
-
-
-class FormFields(HTMLParser):
-    """The name/value pairs a browser would submit for one <form> of a page."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__()
-        self.form_id = form_id
-        self.in_form = False
-        self.data: dict[str, list[str]] = {}
-        self.textarea: str | None = None
-        self.select: str | None = None
-        self.select_options: list[tuple[str, bool]] = []
-
-    def add(self, name: str, value: str) -> None:
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        attrs = {key: value or "" for key, value in attrs}
-        if tag == "form":
-            self.in_form = attrs.get("id") == self.form_id
-        if not self.in_form or (not attrs.get("name") and tag != "option"):
-            return
-        if tag == "input":
-            kind = attrs.get("type", "text")
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            self.add(attrs["name"], attrs.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "textarea":
-            self.textarea = attrs["name"]
-            self.add(self.textarea, "")
-        elif tag == "select":
-            self.select, self.select_options = attrs["name"], []
-        elif tag == "option" and self.select:
-            self.select_options.append((attrs.get("value", ""), "selected" in attrs))
-
-    def handle_data(self, data: str) -> None:
-        if self.textarea:
-            self.data[self.textarea][-1] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.in_form = False
-        elif tag == "textarea" and self.textarea:
-            # Browsers drop the newline that directly follows <textarea>.
-            value = self.data[self.textarea][-1]
-            self.data[self.textarea][-1] = value.removeprefix("\n")
-            self.textarea = None
-        elif tag == "select" and self.select:
-            chosen = [value for value, selected in self.select_options if selected]
-            if not chosen and self.select_options:
-                chosen = [self.select_options[0][0]]
-            for value in chosen:
-                self.add(self.select, value)
-            self.select = None
-
-
-def form_data(html: str, form_id: str = "note_form") -> dict[str, list[str]]:
-    parser = FormFields(form_id)
-    parser.feed(html)
-    assert parser.data, f"no form #{form_id} on the page"
-    return parser.data
 
 
 def rows_of(html: str, css_class: str) -> list[str]:
     """The text of each diff row with this class, tags stripped."""
     rows = re.findall(rf'<tr class="{css_class}">(.*?)</tr>', html, re.DOTALL)
     return [" ".join(unescape(re.sub(r"<[^>]+>", " ", row)).split()) for row in rows]
+
+
+def papers_row(html: str) -> list[str]:
+    """The compare page's papers, before and after."""
+    row = re.search(r'<th scope="row">Papers</th>(.*?)</tr>', html, re.DOTALL)
+    return re.findall(r'<td class="revision-value[^"]*">(.*?)</td>', row.group(1), re.DOTALL)
 
 
 def changed_field_labels(html: str) -> list[str]:
@@ -119,6 +61,12 @@ class RevisionTestCase(TestCase):
         data = form_data(self.client.get(url).content.decode(), form_id)
         return self.client.post(url, {**data, **changes})
 
+    @staticmethod
+    def paper(title: str) -> Paper:
+        """The site's record of this paper (made in the papers admin), chosen in the note form
+        by its id."""
+        return Paper.objects.filter(title=title).first() or Paper.objects.create(title=title)
+
     def add_note(self, *, papers: tuple[str, ...] = (), **fields) -> Note:
         changes = {
             "title": "LoRA 低秩适配",
@@ -130,22 +78,28 @@ class RevisionTestCase(TestCase):
             "papers-TOTAL_FORMS": str(len(papers)),
         }
         for index, title in enumerate(papers):
-            changes[f"papers-{index}-title"] = title
+            changes[f"papers-{index}-paper"] = str(self.paper(title).pk)
+            changes[f"papers-{index}-position"] = str(index)
         response = self.submit(reverse("admin:notes_note_add"), changes)
         self.assertEqual(response.status_code, 302, "the add form did not save")
-        return Note.objects.get(slug=changes["slug"])
+        note = Note.objects.get(slug=changes["slug"])
+        self.assertEqual(self.state(note)["papers"], list(papers))
+        return note
 
     def edit_note(self, note: Note, *, add_paper: str = "", delete_papers: bool = False, **fields):
         url = reverse("admin:notes_note_change", args=[note.pk])
         page = form_data(self.client.get(url).content.decode())
         changes: dict = dict(fields)
+        listed = int(page["papers-INITIAL_FORMS"][0])
         if delete_papers:
-            for index in range(int(page["papers-INITIAL_FORMS"][0])):
+            for index in range(listed):
                 changes[f"papers-{index}-DELETE"] = "on"
         if add_paper:
-            index = int(page["papers-TOTAL_FORMS"][0])
-            changes["papers-TOTAL_FORMS"] = str(index + 1)
-            changes[f"papers-{index}-title"] = add_paper
+            # The blank row the form offers after the papers listed.
+            index = listed
+            changes["papers-TOTAL_FORMS"] = str(max(int(page["papers-TOTAL_FORMS"][0]), index + 1))
+            changes[f"papers-{index}-paper"] = str(self.paper(add_paper).pk)
+            changes[f"papers-{index}-position"] = str(index)
         response = self.client.post(url, {**page, **changes})
         self.assertEqual(response.status_code, 302, "the change form did not save")
         note.refresh_from_db()
@@ -169,7 +123,8 @@ class RevisionTestCase(TestCase):
             "slug": note.slug,
             "body": note.body,
             "tags": sorted(note.tags.names()),
-            "papers": list(note.papers.values_list("title", flat=True)),
+            # In the note's order.
+            "papers": [link.paper.title for link in note.paper_links.select_related("paper")],
         }
 
 
@@ -273,6 +228,23 @@ class CompareTests(RevisionTestCase):
             changed_field_labels(html), ["Status", "Publish date", "Summary", "Papers"]
         )
         self.assertIn("<ins>LoRA: Low-Rank Adaptation\nQLoRA</ins>", html)
+
+    def test_compare_lists_papers_in_the_notes_order_at_the_forms_position(self) -> None:
+        """Papers added without touching their position (0, as the form offers) are listed
+        in the order they were added, on the note's page and on the compare page alike."""
+        alpha, beta = Paper.objects.create(title="Alpha"), Paper.objects.create(title="Beta")
+        changes = {"papers-TOTAL_FORMS": "2", "title": "Two papers", "slug": "two"}
+        for index, paper in enumerate((alpha, beta)):
+            changes[f"papers-{index}-paper"] = str(paper.pk)
+            changes[f"papers-{index}-position"] = "0"
+        response = self.submit(
+            reverse("admin:notes_note_add"), {**changes, "category": str(self.category.pk)}
+        )
+        self.assertEqual(response.status_code, 302)
+        note = Note.objects.get(slug="two")
+        self.assertEqual(self.state(note)["papers"], ["Alpha", "Beta"])
+        html = self.client.get(self.compare_url(note, None, self.versions(note)[0])).content
+        self.assertEqual(papers_row(html.decode())[1], "<ins>Alpha\nBeta</ins>")
 
     def test_compare_any_two_versions_reads_older_to_newer(self) -> None:
         note = self.add_note(body="A")
@@ -397,6 +369,133 @@ class RestoreTests(RevisionTestCase):
         self.assertEqual(response.status_code, 405)
         self.assertEqual(self.state(note), before)
         self.assertEqual(len(self.versions(note)), 2)
+
+
+class PaperListRestoreTests(RevisionTestCase):
+    """A note's version keeps which papers it lists, in order; each paper is a record of its
+    own, shared with other notes, whose fields have their own history (the papers admin)."""
+
+    def rename_paper(self, paper: Paper, title: str) -> None:
+        """Edit the paper on the papers admin, as an editor would."""
+        url = reverse("admin:notes_paper_change", args=[paper.pk])
+        self.assertEqual(self.submit(url, {"title": title}, "paper_form").status_code, 302)
+
+    def test_restore_brings_back_the_list_but_not_the_papers_old_fields(self) -> None:
+        note = self.add_note(papers=("LoRA", "Intrinsic dimensionality"))
+        lora = Paper.objects.get(title="LoRA")
+        self.edit_note(note, delete_papers=True, add_paper="QLoRA")
+        self.assertEqual(self.state(note)["papers"], ["QLoRA"])
+        # Since then, LoRA's record was corrected, for every note that lists it.
+        self.rename_paper(lora, "LoRA: Low-Rank Adaptation")
+        self.restore(note, self.versions(note)[0])
+        # LoRA, unlinked since, is listed again, in its place; as its record is now.
+        self.assertEqual(
+            self.state(note)["papers"], ["LoRA: Low-Rank Adaptation", "Intrinsic dimensionality"]
+        )
+        note.refresh_from_db()
+        self.assertEqual(
+            [paper["title"] for paper in note.paper_data],
+            ["LoRA: Low-Rank Adaptation", "Intrinsic dimensionality"],
+        )
+        # QLoRA is no longer listed, but its record stays (another note may list it).
+        self.assertTrue(Paper.objects.filter(title="QLoRA").exists())
+        self.assertEqual(Paper.objects.count(), 3)
+        # The paper's own history holds its edit, apart from the note's.
+        self.assertEqual(len(Version.objects.get_for_object(lora)), 1)
+
+    def test_restore_brings_back_the_order_of_the_papers(self) -> None:
+        note = self.add_note(papers=("LoRA", "QLoRA", "DoRA"))
+        url = reverse("admin:notes_note_change", args=[note.pk])
+        page = form_data(self.client.get(url).content.decode())
+        # The editor puts DoRA first.
+        positions = {"LoRA": 1, "QLoRA": 2, "DoRA": 0}
+        for index in range(3):
+            title = Paper.objects.get(pk=page[f"papers-{index}-paper"][0]).title
+            page[f"papers-{index}-position"] = [str(positions[title])]
+        self.assertEqual(self.client.post(url, page).status_code, 302)
+        self.assertEqual(self.state(note)["papers"], ["DoRA", "LoRA", "QLoRA"])
+        self.restore(note, self.versions(note)[0])
+        self.assertEqual(self.state(note)["papers"], ["LoRA", "QLoRA", "DoRA"])
+
+    def test_restoring_one_note_leaves_the_other_notes_on_its_papers_alone(self) -> None:
+        note = self.add_note(papers=("LoRA",))
+        other = self.add_note(title="Other", slug="other", papers=("LoRA", "QLoRA"))
+        self.edit_note(note, delete_papers=True, add_paper="QLoRA")
+        self.restore(note, self.versions(note)[0])
+        self.assertEqual(self.state(note)["papers"], ["LoRA"])
+        self.assertEqual(self.state(other)["papers"], ["LoRA", "QLoRA"])
+        self.assertEqual(Paper.objects.count(), 2)
+
+    def test_compare_lists_the_papers_as_their_records_are_now(self) -> None:
+        """A paper's edit is not the note's: it is not a change between the note's versions."""
+        note = self.add_note(papers=("LoRA",))
+        self.edit_note(note, body="Edited.")
+        self.rename_paper(Paper.objects.get(title="LoRA"), "LoRA: Low-Rank Adaptation")
+        html = self.client.get(self.compare_url(note, *self.versions(note))).content.decode()
+        self.assertEqual(changed_field_labels(html), [])
+        html = self.client.get(self.compare_url(note, None, self.versions(note)[0])).content
+        self.assertIn("<ins>LoRA: Low-Rank Adaptation</ins>", html.decode())
+
+
+class LegacyVersionRestoreTests(RevisionTestCase):
+    """Versions made before papers were shared hold the note's own copy of each paper (with
+    its note and position), not links. Restoring one links the note to the shared record
+    again, and leaves the record's fields alone: other notes list it too."""
+
+    def make_legacy(self, version: Version, copies: list[tuple[int, dict]]) -> None:
+        """Rewrite the version's paper links as copies, as the site stored them then: at
+        position 0, as the old admin saved them (the note listed them by id)."""
+        revision = version.revision
+        link_type = ContentType.objects.get_for_model(NotePaper)
+        paper_type = ContentType.objects.get_for_model(Paper)
+        revision.version_set.filter(content_type=link_type).delete()
+        for pk, fields in copies:
+            empty = dict.fromkeys(("authors", "venue", "url", "doi", "arxiv", "code_url"), "")
+            copy = {"note": version.object_id, "position": 0, "year": None, **empty}
+            copy.update(fields)
+            Version.objects.create(
+                revision=revision,
+                object_id=str(pk),
+                content_type=paper_type,
+                db="default",
+                format="json",
+                serialized_data=json.dumps([{"model": "notes.paper", "pk": pk, "fields": copy}]),
+                object_repr=fields["title"],
+            )
+
+    def test_a_version_from_before_papers_were_shared_restores_the_list_only(self) -> None:
+        lora = Paper.objects.create(
+            title="LoRA: Low-Rank Adaptation", arxiv="2106.09685", abstract="We propose LoRA."
+        )
+        key = lora.key
+        note = self.add_note(papers=("LoRA: Low-Rank Adaptation",))
+        # The note's old copies: LoRA's is the record now (its id); the second copy was
+        # merged into the QLoRA record another note's copy became (another id, same arXiv id).
+        qlora = Paper.objects.create(title="QLoRA", arxiv="2305.14314", key="qlora")
+        self.make_legacy(
+            self.versions(note)[0],
+            [
+                (lora.pk, {"title": "LoRA (old copy)", "arxiv": "2106.09685"}),
+                (qlora.pk + 100, {"title": "QLoRA (old copy)", "arxiv": "2305.14314"}),
+            ],
+        )
+        self.edit_note(note, delete_papers=True, add_paper="Another paper")
+        # The compare page reads the old version's copies, in the note's order.
+        html = self.client.get(self.compare_url(note, *self.versions(note))).content.decode()
+        self.assertEqual(
+            papers_row(html)[0],
+            "<del>LoRA (old copy) · arXiv:2106.09685\nQLoRA (old copy) · arXiv:2305.14314</del>",
+        )
+        response = self.restore(note, self.versions(note)[0])
+        self.assertRedirects(response, reverse("admin:notes_note_change", args=[note.pk]))
+        self.assertEqual(self.state(note)["papers"], ["LoRA: Low-Rank Adaptation", "QLoRA"])
+        lora.refresh_from_db()
+        self.assertEqual(
+            (lora.title, lora.key, lora.abstract),
+            ("LoRA: Low-Rank Adaptation", key, "We propose LoRA."),
+        )
+        self.assertEqual(Paper.objects.filter(arxiv="2305.14314").get(), qlora)
+        self.assertEqual(Paper.objects.count(), 3)
 
 
 class WhatARevisionHoldsTests(RevisionTestCase):

@@ -24,8 +24,10 @@ class PaperPagesTests(TestCase):
             note.papers.add(paper, cls.lora)
         cls.hidden = Paper.objects.create(title="Only on a draft", arxiv="2401.00001")
         make_note("Draft", category=category, status=Note.Status.DRAFT).papers.add(cls.hidden)
-        PaperFinding.objects.create(paper=cls.lora, kind="new_version", value="v3",
-                                    detail={"written": 1, "latest": 3}, status="accepted")  # fmt: skip
+        PaperFinding.objects.create(
+            paper=cls.lora, kind="new_version", value="v3", detail={"written": 1, "latest": 3},
+            status="accepted",
+        )  # fmt: skip
         settle()
 
     def test_the_index_groups_by_year_and_venue_and_hides_draft_only_papers(self) -> None:

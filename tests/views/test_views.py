@@ -766,11 +766,12 @@ class ReadersOnlyReadTests(TestCase):
             "/tag/", "/tag/只读/", "/tag/只读/?page=2", "/archive/", f"/archive/{published.year}/",
             f"/archive/{published.year}/{published.month:02d}/", "/series/",
             "/series/read-only-series/", self.note.get_absolute_url(),
-            f"{self.note.get_absolute_url()}papers/{paper.pk}.bib", "/search/?q=只读",
+            f"/papers/{paper.ident}/", f"/papers/{paper.ident}/cite.bib", "/papers/",
+            "/search/?q=只读",
             "/search/?q=只读&page=2", "/feed/", "/feed/atom/", "/category/只读/feed/",
             "/tag/只读/feed/", "/series/read-only-series/feed/", "/search/feed/?q=只读",
-            "/sitemap.xml", "/sitemap-notes.xml", "/robots.txt", "/opensearch.xml",
-            "/notes/no-such-note/",
+            "/sitemap.xml", "/sitemap-notes.xml", "/sitemap-papers.xml", "/robots.txt",
+            "/opensearch.xml", "/notes/no-such-note/", "/updates/",
         ]  # fmt: skip
         paths += ["/en" + path for path in paths if not path.startswith(("/sitemap", "/robots"))]
 
