@@ -68,7 +68,7 @@ SEARCHES = ["低秩", "模型", "注意力", "扩散", "适配", "矩阵", "lora
 # notes, again after every save), which crawlers fetch now and then, not every few seconds;
 # it is timed on its own instead.
 WEIGHTS = {"home": 12, "list": 6, "note": 30, "category": 8, "tag": 8, "archive": 5,
-           "series": 3, "feed": 10, "search": 10, "sitemap": 2, "other": 2}  # fmt: skip
+           "series": 3, "feed": 10, "search": 10, "sitemap": 2, "other": 2, "paper": 4}  # fmt: skip
 
 
 # --- The database (in a child process with its own Django) ---------------------------------
@@ -86,7 +86,7 @@ def prepare(args: argparse.Namespace) -> None:
     from django.utils import timezone
     from taggit.models import Tag
 
-    from notes.models import Category, Note, Series
+    from notes.models import Category, Note, Paper, Series
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -121,6 +121,10 @@ def prepare(args: argparse.Namespace) -> None:
         + [f"/en/search/?q={urllib.parse.quote(q)}" for q in SEARCHES[:4]],
         "sitemap": ["/sitemap.xml", "/sitemap-tags.xml", "/sitemap-categories.xml"],
         "other": ["/robots.txt", "/opensearch.xml"],
+        "paper": ["/papers/", "/papers/?page=2", *(
+            paper.get_absolute_url()
+            for paper in Paper.objects.discussed().order_by("pk").only("arxiv", "key")[:200]
+        )],
     }  # fmt: skip
     # English pages of a sample of notes as well.
     kinds["note"] += ["/en" + url for url in rng.sample(notes, min(60, len(notes)))]

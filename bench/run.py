@@ -113,8 +113,33 @@ def fill(count: int) -> None:
         note.tag_data = [[tag.name, tag.slug] for tag in chosen]
         items += [TaggedItem(tag=tag, content_type=note_type, object_id=note.pk) for tag in chosen]
     TaggedItem.objects.bulk_create(items, batch_size=2000)
-    # What the derive step writes of other objects (notes.derive): the tags as cards show them.
-    Note.objects.bulk_update(created, ["tag_data"], batch_size=1000)
+    # A paper for every five notes, each listed by those five (one paper, many notes).
+    from notes.derive import paper_fields
+    from notes.models import NotePaper, Paper
+
+    papers = Paper.objects.bulk_create(
+        (
+            Paper(
+                title=f"Benchmark paper {i}",
+                authors="Edward J. Hu\nYelong Shen",
+                venue=("ICLR", "NeurIPS", "CVPR", "ICML")[i % 4],
+                year=2015 + i % 10,
+                arxiv=f"{21 + i // 90000:02d}{1 + i // 9000 % 10:02d}.{i % 9000 + 10000:05d}",
+                key=f"bench{i}",
+            )  # fmt: skip
+            for i in range((count + 4) // 5)
+        ),
+        batch_size=1000,
+    )
+    NotePaper.objects.bulk_create(
+        (NotePaper(note=note, paper=papers[i // 5]) for i, note in enumerate(created)),
+        batch_size=2000,
+    )
+    for i, note in enumerate(created):
+        note.paper_data = [{**paper_fields(papers[i // 5]), "notices": []}]
+    # What the derive step writes of other objects (notes.derive): tags and papers as cards
+    # show them.
+    Note.objects.bulk_update(created, ["tag_data", "paper_data"], batch_size=1000)
     index(created)
     # Bulk inserts send no signals: the site's version is raised here, as a save would, so
     # counts and cached pages are made for the filled database.
@@ -178,6 +203,8 @@ def page_paths(count: int) -> dict[str, str]:
         "search_zh": "/search/?q=低秩",
         "search_en": "/search/?q=lora",
         "sitemap": "/sitemap.xml",
+        "papers": "/papers/",
+        "paper": middle.papers.get().get_absolute_url(),
     }
 
 

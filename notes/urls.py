@@ -15,6 +15,11 @@ urlpatterns = [
     path("notes/<uslug:slug>/", public(views.NoteDetailView.as_view()), name="detail"),
     path("notes/<uslug:slug>/papers/<int:pk>.bib", public(views.old_paper_bibtex), name="bibtex"),
     path("notes/<uslug:slug>/cite.bib", public(views.note_bibtex), name="note-bibtex"),
+    path(
+        "notes/<uslug:slug>/references.bib",
+        public(views.note_references_bibtex),
+        name="note-references-bibtex",
+    ),
     path("papers/", public(views.PaperListView.as_view()), name="papers"),
     path("papers/<path:ident>/cite.bib", public(views.paper_bibtex), name="paper-bibtex"),
     path("papers/<path:ident>/", public(views.PaperDetailView.as_view()), name="paper"),

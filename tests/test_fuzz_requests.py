@@ -39,6 +39,7 @@ ROUTES = {
     "notes:paper": {"ident": "2106.09685"},
     "notes:paper-bibtex": {"ident": "2106.09685"},
     "notes:note-bibtex": {"slug": "lora"},
+    "notes:note-references-bibtex": {"slug": "lora"},
     "notes:updates": {},
     "notes:updates-feed": {},
     "notes:updates-feed-atom": {},
@@ -193,7 +194,7 @@ def build_site() -> dict[str, int]:
         published_at=when,
         series=series,
         series_position=1,
-        body="## 方法\n\n$$h = W_0 x + BAx$$\n\n行内 $r \\ll d$。[[DDPM]]\n",
+        body="## 方法\n\n$$h = W_0 x + BAx$$\n\n行内 $r \\ll d$。[[DDPM]] [@arxiv:2106.09685]\n",
     )
     note.slug = "lora"
     note.save()

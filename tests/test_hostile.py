@@ -840,11 +840,18 @@ class HostileContent(TestCase):
                     "title": "x",
                     "arxiv": payload.text,
                     "url": f"javascript:{payload.text}",
+                    "pdf_url": f"javascript:{payload.text}",
                     "code_url": "vbscript:msgbox(1)",
+                    # A citation key with braces would break the BibTeX it keys.
+                    "key": f"{{{payload.text}}}",
+                    "doi": f"javascript:{payload.text}",
                 }
             )
             form.is_valid()
-            self.assertTrue({"arxiv", "url", "code_url"} <= set(form.errors), payload.name)
+            self.assertTrue(
+                {"arxiv", "url", "pdf_url", "code_url", "key", "doi"} <= set(form.errors),
+                payload.name,
+            )
             REFUSALS.update({(index, "paper arXiv id"), (index, "paper URL")})
             # What Paper.save() stores of an arXiv id that got past the form.
             self.assertEqual(normalize_arxiv(payload.text), "", payload.name)

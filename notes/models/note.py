@@ -257,6 +257,11 @@ class Note(RenderedBody):
             derive.changed([self.pk])
 
     @property
+    def has_references(self) -> bool:
+        """Whether its text cites papers (its rendering ends with their list): no query."""
+        return 'class="references"' in self.body_html
+
+    @property
     def tag_links(self) -> list[dict[str, str]]:
         return [{"name": name, "slug": slug} for name, slug in self.tag_data]
 

@@ -54,6 +54,8 @@ class PaperQuerySet(models.QuerySet):
 
     def find(self, ident: str) -> Paper | None:
         """The paper an address or citation names: an arXiv id, a DOI or its key."""
+        if "\x00" in ident:  # no id holds one, and PostgreSQL refuses it in a query
+            return None
         if arxiv := normalize_arxiv(ident):
             return self.filter(arxiv=arxiv).first()
         if doi := normalize_doi(ident):

@@ -11,7 +11,12 @@ from notes.views.lists import (
     TagListView,
     TagNoteListView,
 )
-from notes.views.note import NoteDetailView, NotePreviewView, note_bibtex
+from notes.views.note import (
+    NoteDetailView,
+    NotePreviewView,
+    note_bibtex,
+    note_references_bibtex,
+)
 from notes.views.papers import PaperDetailView, PaperListView, old_paper_bibtex, paper_bibtex
 from notes.views.search import SearchView
 from notes.views.site import opensearch, robots_txt, sitemap_index
@@ -21,6 +26,6 @@ __all__ = [
     "ArchivePeriodView", "ArchiveView", "CategoryListView", "CategoryNoteListView",
     "NoteDetailView", "NoteListView", "NotePreviewView", "PaperDetailView", "PaperListView",
     "SearchView", "SeriesDetailView", "SeriesListView", "TagListView", "TagNoteListView",
-    "UpdateListView", "note_bibtex", "old_paper_bibtex", "opensearch", "paper_bibtex",
+    "UpdateListView", "note_bibtex", "note_references_bibtex", "old_paper_bibtex", "opensearch", "paper_bibtex",
     "robots_txt", "sitemap_index",
 ]  # fmt: skip

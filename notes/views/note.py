@@ -195,6 +195,20 @@ def note_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def note_references_bibtex(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every paper a published note cites ([@key]), as one BibTeX file."""
+    note = get_object_or_404(Note.objects.published().only("pk", "slug"), slug=slug)
+    papers = list(note.cites.order_by("key"))
+    if not papers:
+        raise Http404("This note cites no paper.")
+    response = HttpResponse(
+        "\n".join(paper.bibtex() for paper in papers),
+        content_type="application/x-bibtex; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="references.bib"'
+    return response
+
+
 @method_decorator([staff_member_required, never_cache], name="dispatch")
 class NotePreviewView(NoteContextMixin, DetailView):
     """Staff see any note, draft or scheduled, exactly as readers will; never cached or indexed."""

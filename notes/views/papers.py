@@ -27,7 +27,8 @@ class PaperListView(PagesMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Paper]:
         papers = public_papers().only(*_INDEX_FIELDS).order_by("-year", "venue", "title", "id")
-        query = " ".join(self.request.GET.get("q", "").split())[:200]
+        # PostgreSQL refuses NUL in a query; no paper holds one.
+        query = " ".join(self.request.GET.get("q", "").replace("\x00", " ").split())[:200]
         for word in query.split():
             papers = papers.filter(
                 Q(title__icontains=word)

@@ -105,3 +105,46 @@ class CitationTests(TestCase):
         feed = self.client.get("/feed/atom/").content.decode()
         self.assertIn("参考文献", feed)
         self.assertIn("LoRA: Low-Rank Adaptation", feed)
+
+
+class ReferencesFileTests(TestCase):
+    """/notes/<slug>/references.bib: every paper a note cites, read back by a BibTeX parser."""
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        category = make_category("Large Model")
+        Paper.objects.create(title="LoRA: {Low-Rank} Adaptation", authors="Edward J. Hu",
+                             year=2021, arxiv="2106.09685")  # fmt: skip
+        Paper.objects.create(title="QLoRA & friends", authors="Tim Dettmers", year=2023,
+                             venue="NeurIPS", arxiv="2305.14314")  # fmt: skip
+        body = "[@arxiv:2106.09685; @arxiv:2305.14314] and [@nosuch]."
+        cls.note = make_note("引用两篇", category=category, body=body)
+        cls.draft = make_note("草稿", category=category, body=body, status=Note.Status.DRAFT)
+        cls.plain = make_note("不引用", category=category, body="No citations.")
+        settle()
+
+    def test_the_file_holds_each_cited_paper_once(self) -> None:
+        import bibtexparser
+        from bibtexparser.middlewares import LatexDecodingMiddleware
+
+        response = self.client.get(f"/notes/{self.note.slug}/references.bib")
+        self.assertEqual(response["Content-Type"], "application/x-bibtex; charset=utf-8")
+        library = bibtexparser.parse_string(
+            response.content.decode(), append_middleware=[LatexDecodingMiddleware()]
+        )
+        self.assertEqual(library.failed_blocks, [])
+        entries = {entry.key: entry for entry in library.entries}
+        self.assertEqual(sorted(entries), ["dettmers2023qlora", "hu2021lora"])
+        self.assertEqual(entries["dettmers2023qlora"]["title"], "QLoRA & friends")
+
+    def test_the_note_page_links_to_it_only_when_the_note_cites(self) -> None:
+        link = f"{self.note.get_absolute_url()}references.bib"
+        self.assertIn(link, self.client.get(f"/notes/{self.note.slug}/").content.decode())
+        page = self.client.get(f"/notes/{self.plain.slug}/").content.decode()
+        self.assertNotIn("references.bib", page)
+
+    def test_drafts_and_notes_without_citations_have_none(self) -> None:
+        for note in (self.draft, self.plain):
+            with self.subTest(note=note.title):
+                response = self.client.get(f"/notes/{note.slug}/references.bib")
+                self.assertEqual(response.status_code, 404)
