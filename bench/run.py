@@ -117,6 +117,9 @@ def fill(count: int) -> None:
     from notes.derive import paper_fields
     from notes.models import NotePaper, Paper
 
+    def arxiv_id(i: int) -> str:  # 2101.10000, 2101.10001, …: valid and distinct
+        return f"{21 + i // 90000:02d}{1 + i // 9000 % 10:02d}.{i % 9000 + 10000:05d}"
+
     papers = Paper.objects.bulk_create(
         (
             Paper(
@@ -124,9 +127,9 @@ def fill(count: int) -> None:
                 authors="Edward J. Hu\nYelong Shen",
                 venue=("ICLR", "NeurIPS", "CVPR", "ICML")[i % 4],
                 year=2015 + i % 10,
-                arxiv=f"{21 + i // 90000:02d}{1 + i // 9000 % 10:02d}.{i % 9000 + 10000:05d}",
+                arxiv=arxiv_id(i),
                 key=f"bench{i}",
-            )  # fmt: skip
+            )
             for i in range((count + 4) // 5)
         ),
         batch_size=1000,

@@ -26,6 +26,6 @@ __all__ = [
     "ArchivePeriodView", "ArchiveView", "CategoryListView", "CategoryNoteListView",
     "NoteDetailView", "NoteListView", "NotePreviewView", "PaperDetailView", "PaperListView",
     "SearchView", "SeriesDetailView", "SeriesListView", "TagListView", "TagNoteListView",
-    "UpdateListView", "note_bibtex", "note_references_bibtex", "old_paper_bibtex", "opensearch", "paper_bibtex",
-    "robots_txt", "sitemap_index",
+    "UpdateListView", "note_bibtex", "note_references_bibtex", "old_paper_bibtex", "opensearch",
+    "paper_bibtex", "robots_txt", "sitemap_index",
 ]  # fmt: skip
