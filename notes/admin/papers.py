@@ -131,7 +131,14 @@ class PaperAdmin(VersionAdmin):
     inlines = (FindingInline,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
-        return super().get_queryset(request).annotate(_note_count=Count("notes", distinct=True))
+        # Ordered explicitly: with the count's GROUP BY, Django drops the model's ordering,
+        # and the note form's paper lookup pages through this list.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_note_count=Count("notes", distinct=True))
+            .order_by(*Paper._meta.ordering)
+        )
 
     @admin.display(description=_("notes"), ordering="_note_count")
     def note_count(self, obj: Paper) -> int:
