@@ -19,34 +19,27 @@ from notes.papers import (
 )
 
 
+def web_address_field(label: str) -> forms.URLField:
+    """An optional http(s) address; one typed without a scheme is taken as https."""
+    return forms.URLField(
+        label=label,
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        validators=[validate_web_url],
+    )
+
+
 class PaperForm(forms.ModelForm):
-    """A paper as the admin's paper inline edits it and as an imported file's ``paper:`` entry
-    is checked (notes.importexport): ids are validated, then stored in their one spelling."""
+    """A paper as the papers admin edits it and as an imported file's ``paper:`` entry is
+    checked (notes.importexport): ids are validated, then stored in their one spelling."""
 
     year = forms.IntegerField(
         label=capfirst(_("year")), min_value=1000, max_value=9999, required=False
     )
-    url = forms.URLField(
-        label=_("Paper URL"),
-        max_length=500,
-        required=False,
-        assume_scheme="https",
-        validators=[validate_web_url],
-    )
-    pdf_url = forms.URLField(
-        label=_("PDF URL"),
-        max_length=500,
-        required=False,
-        assume_scheme="https",
-        validators=[validate_web_url],
-    )
-    code_url = forms.URLField(
-        label=_("Code URL"),
-        max_length=500,
-        required=False,
-        assume_scheme="https",
-        validators=[validate_web_url],
-    )
+    url = web_address_field(_("Paper URL"))
+    pdf_url = web_address_field(_("PDF URL"))
+    code_url = web_address_field(_("Code URL"))
 
     class Meta:
         model = Paper

@@ -203,19 +203,17 @@ class Paper(models.Model):
             return web_url(self.pdf_url)
         return f"https://arxiv.org/pdf/{self.arxiv}" if self.arxiv else ""
 
+    def _cited_as(self) -> dict:
+        """What a citation of it says, for BibTeX and CSL alike."""
+        return {
+            "key": self.key, "title": self.title, "authors": self.author_list,
+            "year": self.year, "venue": self.venue, "url": self.url, "doi": self.doi,
+            "arxiv": self.arxiv,
+        }  # fmt: skip
+
     def csl(self) -> dict:
         """The paper as CSL-JSON, for reference lists formatted by citeproc-py."""
-        return csl_item(
-            key=self.key,
-            title=self.title,
-            authors=self.author_list,
-            year=self.year,
-            venue=self.venue,
-            url=self.url,
-            doi=self.doi,
-            arxiv=self.arxiv,
-            published=self.published,
-        )
+        return csl_item(**self._cited_as(), published=self.published)
 
     @property
     def citation_names(self) -> set[str]:
@@ -228,16 +226,7 @@ class Paper(models.Model):
         return {citation_link_key(name) for name in names if name}
 
     def bibtex(self) -> str:
-        return to_bibtex(
-            title=self.title,
-            authors=self.author_list,
-            year=self.year,
-            venue=self.venue,
-            url=self.url,
-            doi=self.doi,
-            arxiv=self.arxiv,
-            key=self.key,
-        )
+        return to_bibtex(**self._cited_as())
 
     def get_bibtex_url(self) -> str:
         return reverse("notes:paper-bibtex", kwargs={"ident": self.ident})
