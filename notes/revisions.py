@@ -71,14 +71,25 @@ def note_versions(note: Note):
     )
 
 
-def add_note_to_revision(note: Note) -> None:
+def add_note_to_revision(note: Note, *, followed: dict[str, list] | None = None) -> None:
     """Store the note as it is now, with its current papers, figures and tags.
 
     Reversion snapshots followed rows when the note itself is saved, which in the admin is
     before the inlines and tags are saved; explicitly adding them again at the end keeps the
-    revision identical to what the editor sees after saving.
+    revision identical to what the editor sees after saving. ``followed``: the rows of a note
+    its caller has just written (the importer, a new note), taken as they are instead of read
+    back: four queries less per imported note.
     """
     if not reversion.is_active():
+        return
+    if followed is not None:
+        if not hasattr(note, "_prefetched_objects_cache"):
+            note._prefetched_objects_cache = {}
+        for name in ("paper_links", "figures", "tagged_items"):
+            rows = getattr(note, name).all()
+            rows._result_cache, rows._prefetch_done = list(followed.get(name, ())), True
+            note._prefetched_objects_cache[name] = rows
+        reversion.add_to_revision(note)
         return
     # The note as stored, its followed rows fetched in three queries: reversion's follow reads
     # them from this prefetch, and each tag row names its note without a query of its own.

@@ -446,13 +446,14 @@ def save_note_file(
     if rendered_ahead is not None:
         note.rendered_ahead = (normalize_source(data.body), rendered_ahead)
     note.save()
+    tagged: list[TaggedItem] | None = None
     if created and known is not None:
-        add_tags_to_new_note(note, data.tags, known)
+        tagged = add_tags_to_new_note(note, data.tags, known)
     else:
         note.tags.set(data.tags, clear=True)
     if not created:
         note.paper_links.all().delete()
-    NotePaper.objects.bulk_create(
+    links = NotePaper.objects.bulk_create(
         NotePaper(note=note, paper=paper, position=position)
         for position, paper in enumerate(dict.fromkeys(map(shared_paper, data.papers)))
     )
@@ -487,12 +488,19 @@ def save_note_file(
     if updated_at is not None:
         Note.objects.filter(pk=note.pk).update(updated_at=updated_at)
         note.updated_at = updated_at
-    # Papers are bulk-created (no save signals): the revision takes the note as imported.
-    add_note_to_revision(note)
+    # Papers are bulk-created (no save signals): the revision takes the note as imported,
+    # a new one from the rows just written.
+    if tagged is None:
+        add_note_to_revision(note)
+    else:
+        figures = list(note.figures.all()) if data.figures else []
+        add_note_to_revision(
+            note, followed={"paper_links": links, "figures": figures, "tagged_items": tagged}
+        )
     return created
 
 
-def add_tags_to_new_note(note: Note, names: list[str], known: _Known) -> None:
+def add_tags_to_new_note(note: Note, names: list[str], known: _Known) -> list[TaggedItem]:
     """A new note's tags, found as taggit finds them (case-insensitively, the oldest of
     equals) or made, and written in one statement: taggit's ``add()`` writes each row by
     ``get_or_create`` in a savepoint of its own (docs/benchmarks.md, import)."""
@@ -504,7 +512,7 @@ def add_tags_to_new_note(note: Note, names: list[str], known: _Known) -> None:
             tag = tag or Tag.objects.create(name=name)
             known.tags[name] = tag
         items.setdefault(tag.pk, TaggedItem(tag=tag, content_object=note))
-    TaggedItem.objects.bulk_create(items.values())
+    return TaggedItem.objects.bulk_create(items.values())
 
 
 def save_figures(note: Note, data: NoteFile, report: ImportReport) -> bool:

@@ -189,6 +189,14 @@ class SavingKeepsRevisionsTests(RevisionTestCase):
         html = self.client.get(self.compare_url(note, None, version)).content.decode()
         self.assertIn("QLoRA: Efficient Finetuning", html)
         self.assertRegex(html, r"<ins>PEFT</ins>")
+        # Each row the revision keeps is the row written: restoring it finds the same rows.
+        kept = {(v.content_type.model, v.object_id) for v in version.revision.version_set.all()}
+        written = {
+            ("note", str(note.pk)),
+            *(("notepaper", str(link.pk)) for link in note.paper_links.all()),
+            *(("taggeditem", str(item.pk)) for item in note.tagged_items.all()),
+        }
+        self.assertEqual(kept, written)
 
 
 class CompareTests(RevisionTestCase):
