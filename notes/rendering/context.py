@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from notes.rendering.editor_warnings import RenderWarning, Source
 from notes.rendering.limits import Deadline, RenderLimits
 from notes.rendering.math import EquationPlan
 
@@ -57,7 +58,7 @@ class RenderContext:
 class RenderState:
     """What the extensions saw while rendering, for the pipeline to report and store."""
 
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RenderWarning] = field(default_factory=list)
     # Each [[link]] target as written (normalised) -> the slug it resolved to, or None.
     links: dict[str, str | None] = field(default_factory=dict)
     # Each citation key as written -> the BibTeX key of the work it resolved to, or None.
@@ -70,6 +71,21 @@ class RenderState:
     deadline: Deadline | None = None
     # Seconds spent typesetting formulas so far, against RenderLimits.math_seconds.
     math_seconds: float = 0.0
+
+    def warn(
+        self,
+        msgid: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        source: Source | None = None,
+        nth: int | None = None,
+    ) -> RenderWarning:
+        """Tell the editor something; ``msgid`` is a ``gettext_noop`` literal with
+        %-placeholders, ``source`` the text (or a pattern) in the body it is about, so the
+        pipeline can give the warning its line."""
+        warning = RenderWarning(msgid, params, source=source, nth=nth)
+        self.warnings.append(warning)
+        return warning
 
     def check(self) -> None:
         if self.deadline is not None:

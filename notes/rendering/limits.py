@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_noop
+
+from notes.rendering.editor_warnings import RenderWarning
+
 if TYPE_CHECKING:
     import markdown
 
@@ -79,20 +83,32 @@ class LimitProblem:
     allowed: float
     line: int = 0
 
-    def warning(self) -> str:
+    def warning(self) -> RenderWarning:
+        """What the editor is told; a nesting problem points at its line."""
         if self.limit == Limit.LENGTH:
-            reason = f"it has {self.found:,.0f} characters, more than {self.allowed:,.0f}"
-        elif self.limit == Limit.NESTING:
-            reason = (
-                f"lists or quotes are nested {self.found:.0f} levels deep (line {self.line}), "
-                f"more than {self.allowed:.0f}"
+            return RenderWarning(
+                gettext_noop(
+                    "The body is shown unformatted: it has %(found)s characters, more than "
+                    "%(allowed)s."
+                ),
+                {"found": f"{self.found:,.0f}", "allowed": f"{self.allowed:,.0f}"},
             )
-        else:
-            reason = (
-                f"it took more than {self.allowed:g} seconds to render (look for unclosed "
-                "brackets, backticks or math delimiters)"
+        if self.limit == Limit.NESTING:
+            return RenderWarning(
+                gettext_noop(
+                    "The body is shown unformatted: lists or quotes are nested %(found)s "
+                    "levels deep (line %(line)s), more than %(allowed)s."
+                ),
+                {"found": f"{self.found:.0f}", "line": self.line, "allowed": f"{self.allowed:.0f}"},
+                line=self.line or None,
             )
-        return f"The body is shown unformatted: {reason}."
+        return RenderWarning(
+            gettext_noop(
+                "The body is shown unformatted: it took more than %(seconds)s seconds to render "
+                "(look for unclosed brackets, backticks or math delimiters)."
+            ),
+            {"seconds": f"{self.allowed:g}"},
+        )
 
 
 # --- Before rendering --------------------------------------------------------------------

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 import bleach
 import markdown
+from django.utils.translation import gettext_noop
 from markdown.extensions.toc import slugify_unicode
 from pygments.formatters import HtmlFormatter
 
 from notes.rendering.context import DEFAULT_CITATION_STYLES, RenderContext, RenderState
+from notes.rendering.editor_warnings import RenderWarning, placed
 from notes.rendering.excerpt import excerpt_html as html_excerpt
 from notes.rendering.limits import (
     Deadline,
@@ -30,6 +32,7 @@ from notes.rendering.limits import (
 )
 from notes.rendering.markdown_ext import FigureExtension, MathExtension, WikiLinkExtension
 from notes.rendering.markdown_ext.citations import CitationExtension
+from notes.rendering.markdown_ext.math import warn_environments_left_as_text
 from notes.rendering.plaintext import (
     CHINESE,
     detect_language,
@@ -88,7 +91,9 @@ class RenderResult:
     """What a note stores after rendering: safe HTML plus anything the editor should hear."""
 
     html: str
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Each a str (its English text, what is stored) with the line of the body it is about
+    # (RenderWarning.line) and its wording in the admin's language (.translated()).
+    warnings: tuple[RenderWarning, ...] = field(default_factory=tuple)
     toc_html: str = ""
     # Each [[link]] target as written (normalised) and the slug it resolved to, or None.
     links: tuple[tuple[str, str | None], ...] = field(default_factory=tuple)
@@ -199,13 +204,16 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
                 raise
             except Exception as exc:
                 logger.exception("Markdown rendering failed; falling back to plain text")
-                state.warnings.append(
-                    f"Markdown could not be rendered ({exc.__class__.__name__}); "
-                    "the text is shown unformatted."
+                state.warn(
+                    gettext_noop(
+                        "Markdown could not be rendered (%(error)s); the text is shown unformatted."
+                    ),
+                    {"error": exc.__class__.__name__},
                 )
                 raw = f"<pre>{html.escape(source)}</pre>"
                 state.references.clear()
             body_html = focusable_scroll_boxes(sanitize_html(raw))
+            warn_environments_left_as_text(body_html, state)
             safe_html = body_html
             if state.references:
                 section, toc_tokens = _references(body_html, toc_tokens, state, context)
@@ -216,7 +224,7 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
     language = detect_language(body_html)
     return RenderResult(
         html=safe_html,
-        warnings=tuple(dict.fromkeys(state.warnings)),
+        warnings=placed(state.warnings, source),
         toc_html=toc_to_html(toc_tokens),
         links=tuple(state.links.items()),
         citations=tuple(state.citations.items()),

@@ -174,6 +174,13 @@ class AcceptedUploadTests(TempMediaTestCase):
         self.assertNotIn("evil", stored.name)
         self.assertFalse(Path(self.media_root).parent.joinpath("evil name.png").exists())
 
+    def test_a_long_file_name_is_accepted(self) -> None:
+        """Screenshots are often named by tools with long names; the name is never stored."""
+        name = "Screenshot " + "截图" * 60 + ".png"
+        response = self.add_with_figure(upload(name, image_bytes("PNG")))
+        self.assertEqual(response.status_code, 302)
+        self.assertRegex(Figure.objects.get().image.name, r"/[0-9a-f]{32}\.png$")
+
     def test_width_and_height_are_recorded(self) -> None:
         self.add_with_figure(upload("wide.png", image_bytes("PNG", size=(64, 48))))
         figure = Figure.objects.get()
@@ -337,15 +344,16 @@ class SavedFigureTests(TempMediaTestCase):
 
     def test_missing_alt_text_in_the_body_is_warned_about(self) -> None:
         figure = self.upload_figure()
+        self.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
         response = self.change(
             self.note,
-            body=f"![]({figure.image.url})",
+            body=f"Intro.\n\n![]({figure.image.url})",
             **self.keep_figure(figure),
         )
         messages = [str(message) for message in get_messages(response.wsgi_request)]
         self.assertIn(
-            f"{self.note.title}: Image without alt text (describe it for screen readers): "
-            f"{figure.image.url}",
+            f"{self.note.title} (line 3): Image without alt text (describe it for screen "
+            f"readers): {figure.image.url}",
             messages,
         )
 

@@ -282,7 +282,8 @@ class AdminWarningTests(WikiLinkTestCase):
                 "summary": "",
                 **INLINE_MANAGEMENT,
             },
+            HTTP_ACCEPT_LANGUAGE="en",  # the admin in English: the message as written here
         )
         self.assertEqual(response.status_code, 302)
         warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
-        self.assertEqual(warnings, ["Linking note: Unresolved link: [[不存在的笔记]]"])
+        self.assertEqual(warnings, ["Linking note (line 1): Unresolved link: [[不存在的笔记]]"])

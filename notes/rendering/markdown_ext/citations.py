@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
+from django.utils.translation import gettext_noop
 from markdown import Extension, Markdown, util
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
@@ -46,6 +47,13 @@ def find_citation_keys(source: str) -> list[str]:
     look them all up at once (keys in code or math are included: a superset)."""
     keys = (key for found in re.finditer(CITATION_RE, source) for key, _ in _items(found[0]))
     return list(dict.fromkeys(keys))
+
+
+def _written(key: str) -> re.Pattern[str]:
+    """Where "@key" is written in a citation, braced or not (and not as the start of a longer
+    key)."""
+    escaped = re.escape(key)
+    return re.compile(rf"@(?:\{{\s*{escaped}\s*\}}|{escaped}(?![\w:.#$%&+?<>~/-]*[^\W_]))")
 
 
 def _shown(key: str) -> str:
@@ -107,7 +115,11 @@ class CitationTreeprocessor(Treeprocessor):
             self.works[key] = work
             self.state.citations[key] = work.key if work is not None else None
             if work is None:
-                self.state.warnings.append(f"Unknown citation: @{_shown(key)}")
+                self.state.warn(
+                    gettext_noop("Unknown citation: @%(key)s"),
+                    {"key": _shown(key)},
+                    source=_written(key),
+                )
         return self.works[key]
 
     def _place(self, work: CitedWork) -> tuple[int, str]:

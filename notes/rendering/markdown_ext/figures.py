@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
+from django.utils.translation import gettext_noop
 from markdown import Extension, Markdown, util
 from markdown.treeprocessors import Treeprocessor
 
@@ -22,6 +23,9 @@ class FigureTreeprocessor(Treeprocessor):
         self.context = context
 
     def run(self, root: etree.Element) -> None:
+        # Each image once: a lone image is met as a paragraph's child and again in its figure,
+        # and its warning must not count as a second image with the same address.
+        self.decorated: set[int] = set()
         for parent in root.iter():
             for index, child in enumerate(list(parent)):
                 if child.tag == "img":
@@ -39,14 +43,19 @@ class FigureTreeprocessor(Treeprocessor):
         )
 
     def _decorate(self, img: etree.Element) -> None:
+        if id(img) in self.decorated:
+            return
+        self.decorated.add(id(img))
         img.set("loading", "lazy")
         size = self.context.image_sizes.get(img.get("src", ""))
         if size:
             img.set("width", str(size[0]))
             img.set("height", str(size[1]))
         if not (img.get("alt") or "").strip():
-            self.state.warnings.append(
-                f"Image without alt text (describe it for screen readers): {img.get('src', '')}"
+            self.state.warn(
+                gettext_noop("Image without alt text (describe it for screen readers): %(src)s"),
+                {"src": img.get("src", "")},
+                source=img.get("src", ""),
             )
 
     def _figure(self, img: etree.Element) -> etree.Element:

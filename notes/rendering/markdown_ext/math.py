@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 import time
 import xml.etree.ElementTree as etree
 
+from django.utils.translation import gettext_noop
 from markdown import Extension, Markdown
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 
 from notes.rendering.context import RenderState
+from notes.rendering.editor_warnings import Message, RenderWarning
 from notes.rendering.math import MathError, latex_to_mathml, plan_equations
 from notes.rendering.math.engine import TIMEOUT_MS
 from notes.rendering.math.numbering import REF_PATTERN, anchor_id
@@ -41,18 +44,29 @@ def _math_html(
         tex, anchors = planned.tex, planned.anchors
     tex, missing = state.equations.substitute_refs(tex)
     for label in missing:
-        state.warnings.append(f"No equation is labelled “{label}” (\\label{{{label}}})")
+        _warn_missing_label(state, label)
     limits = state.limits
     remaining = limits.math_seconds - state.math_seconds
     if state.formulas > limits.formulas or remaining <= 0:
         # Thousands of formulas (or a few slow ones) would hold the save for minutes: the
-        # rest stay source, and the editor hears why once.
-        reason = (
-            f"a note holds at most {limits.formulas} formulas"
-            if state.formulas > limits.formulas
-            else f"the note's formulas took more than {limits.math_seconds:g} seconds"
-        )
-        state.warnings.append(f"Formulas not typeset: {reason}")
+        # rest stay source, and the editor hears why once, at the first formula left out.
+        if state.formulas > limits.formulas:
+            warning = RenderWarning(
+                gettext_noop("Formulas not typeset: a note holds at most %(count)s formulas"),
+                {"count": limits.formulas},
+                source=source,
+            )
+        else:
+            warning = RenderWarning(
+                gettext_noop(
+                    "Formulas not typeset: the note's formulas took more than %(seconds)s seconds"
+                ),
+                {"seconds": f"{limits.math_seconds:g}"},
+                source=source,
+            )
+        if warning not in state.warnings:
+            state.warnings.append(warning)
+        reason = str(warning).removeprefix("Formulas not typeset: ")
         return _source_box(source, f"Not typeset: {reason}", display=display)
     started = time.monotonic()
     try:
@@ -64,7 +78,12 @@ def _math_html(
         )
     except MathError as exc:
         shown = " ".join(source.split()) if len(source) > 80 else source
-        state.warnings.append(f"Formula not rendered ({exc}): {shown[:80]}")
+        reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+        state.warn(
+            gettext_noop("Formula not rendered (%(reason)s): %(formula)s"),
+            {"reason": reason, "formula": shown[:80]},
+            source=source,
+        )
         return _source_box(source, str(exc), display=display)
     finally:
         state.math_seconds += time.monotonic() - started
@@ -77,6 +96,14 @@ def _math_html(
     first = f' id="{html.escape(anchors[0])}"' if anchors else ""
     box = "span" if in_text else "div"
     return f'<{box} class="math-display" tabindex="0"{first}>{ids}{mathml}</{box}>'
+
+
+def _warn_missing_label(state: RenderState, label: str) -> None:
+    state.warn(
+        gettext_noop("No equation is labelled “%(label)s” (\\label{%(label)s})"),
+        {"label": label},
+        source=re.compile(r"\\(?:eqref|ref)\s*\{\s*" + re.escape(label) + r"\s*\}"),
+    )
 
 
 def _source_box(source: str, message: str, *, display: bool) -> str:
@@ -148,7 +175,7 @@ class EquationReferenceProcessor(InlineProcessor):
         kind, label = m.group(1), m.group(2).strip()
         shown = self.state.equations.labels.get(label)
         if shown is None:
-            self.state.warnings.append(f"No equation is labelled “{label}” (\\label{{{label}}})")
+            _warn_missing_label(self.state, label)
             element = etree.Element("span", {"class": "eqref-missing"})
             element.set("title", f"No equation labelled “{label}”")
             element.text = f"({label}?)" if kind == "eqref" else f"{label}?"
@@ -168,14 +195,56 @@ class EquationPlanPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = _CODE_SPAN.sub(" ", "\n".join(lines))
-        formulas = [m.group(1) or m.group(2) for m in _DISPLAY_ANYWHERE.finditer(text)]
+        formulas = [
+            m.group(1) or m.group(2) or m.group(3) for m in _DISPLAY_ANYWHERE.finditer(text)
+        ]
         self.state.equations = plan_equations(formulas)
         self.state.warnings.extend(self.state.equations.warnings)
         return lines
 
 
+# LaTeX's display environments, typeset as display math when written without "$$" on lines
+# of their own (as a paper's source has them).
+DISPLAY_ENVIRONMENTS = ("equation", "align", "gather", "multline", "alignat", "flalign",
+                        "eqnarray")  # fmt: skip
+_ENVIRONMENT = rf"(?:{'|'.join(DISPLAY_ENVIRONMENTS)})\*?"
+
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
-_DISPLAY_ANYWHERE = re.compile(r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+# An environment runs to its first \end, unless it is opened again first (then it is never
+# closed, as DisplayMathPreprocessor decides too): each search stops at the next \begin.
+_DISPLAY_ANYWHERE = re.compile(
+    r"(?<!\\)\$\$(.+?)\$\$|\\\[(.+?)\\\]"
+    rf"|^ {{0,3}}(\\begin\{{({_ENVIRONMENT})\}}(?:(?!\\(?:begin|end)\{{\4\}}).)*\\end\{{\4\}})",
+    re.S | re.M,
+)
+
+
+# What of a rendered body is not shown as its text: code, formulas, and source boxes of
+# formulas already warned about.
+_NOT_PROSE = re.compile(r"<(pre|code|math)\b.*?</\1>", re.S)
+_ENVIRONMENT_IN_TEXT = re.compile(rf"\\begin\{{({_ENVIRONMENT})\}}")
+
+
+def warn_environments_left_as_text(rendered_html: str, state: RenderState) -> None:
+    """An environment the preprocessor could not take (inside a quote or a list item, or
+    after text on its line) is printed as LaTeX: never without telling the editor."""
+    closed_warned = {
+        warning.params.get("environment")
+        for warning in state.warnings
+        if "is never closed" in getattr(warning, "msgid", "")
+    }
+    prose = _NOT_PROSE.sub(" ", rendered_html)
+    for name in dict.fromkeys(_ENVIRONMENT_IN_TEXT.findall(prose)):
+        if name in closed_warned:
+            continue
+        state.warn(
+            gettext_noop(
+                "\\begin{%(environment)s} is shown as text: write the environment on lines of "
+                "its own, outside quotes and lists, or put it between $$ and $$"
+            ),
+            {"environment": name},
+            source=re.compile(rf"\\begin\{{{re.escape(name)}\}}"),
+        )
 
 
 # A dollar opens math only when followed by a non-space and closes only after a non-space and
@@ -186,11 +255,32 @@ DISPLAY_DOLLAR_RE = r"(?<!\\)\$\$(.+?)\$\$"
 DISPLAY_BRACKET_RE = r"\\\[(.+?)\\\]"
 
 _BLOCK_OPEN = re.compile(r"^ {0,3}(\$\$|\\\[)(.*)$")
+_DISPLAY_DELIMITER = re.compile(r"(?<!\\)\$\$|\\\[|\\\]")
+_CODE_IN_LINE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+_ENVIRONMENT_OPEN = re.compile(rf"^ {{0,3}}\\begin\{{({_ENVIRONMENT})\}}")
+
+
+def _environment_end(lines: list[str], start: int, column: int, name: str) -> tuple[int, int]:
+    """Where the environment opened at ``lines[start]`` (its \\begin ending at ``column``)
+    ends: the line of its \\end and the column after it; (-1, -1) when it is never closed,
+    or opened again before it is."""
+    opener, closer = rf"\begin{{{name}}}", rf"\end{{{name}}}"
+    for index in range(start, len(lines)):
+        line = lines[index]
+        closed, reopened = line.find(closer, column), line.find(opener, column)
+        if closed != -1 and (reopened == -1 or closed < reopened):
+            return index, closed + len(closer)
+        if reopened != -1:
+            break
+        column = 0
+    return -1, -1
 
 
 class DisplayMathPreprocessor(Preprocessor):
     """Display math on lines of its own may span blank lines and lines that look like Markdown
-    (``- x``, ``# y``); it is converted before the block parser can take it apart."""
+    (``- x``, ``# y``); it is converted before the block parser can take it apart. So are
+    LaTeX's display environments written without "$$" (``\\begin{align}`` at a line's start),
+    their ``\\\\`` out of reach of Markdown's escapes."""
 
     def __init__(self, md: Markdown, state: RenderState) -> None:
         super().__init__(md)
@@ -198,11 +288,36 @@ class DisplayMathPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         out: list[str] = []
+        # Where each environment is opened, to tell which one a warning is about.
+        openings: dict[str, list[int]] = {}
+        for index, line in enumerate(lines):
+            if found := _ENVIRONMENT_OPEN.match(line):
+                openings.setdefault(found.group(1), []).append(index)
+        # The display math a paragraph left open ("Text $$" on the line above): an
+        # environment inside it is that formula's, for the inline pattern to typeset.
+        inside: str | None = None
+
+        def keep(line: str) -> None:
+            nonlocal inside
+            out.append(line)
+            if not line.strip():
+                inside = None
+                return
+            for delimiter in _DISPLAY_DELIMITER.findall(_CODE_IN_LINE.sub(" ", line)):
+                if inside is None and delimiter != "\\]":
+                    inside = delimiter
+                elif (inside, delimiter) in (("$$", "$$"), ("\\[", "\\]")):
+                    inside = None
+
         i = 0
         while i < len(lines):
+            environment = _ENVIRONMENT_OPEN.match(lines[i])
+            if environment and inside is None:
+                i = self._environment(lines, i, environment, openings, out)
+                continue
             opening = _BLOCK_OPEN.match(lines[i])
-            if not opening:
-                out.append(lines[i])
+            if not opening or inside is not None:  # text, or the closer of the open formula
+                keep(lines[i])
                 i += 1
                 continue
             delimiter = opening.group(1)
@@ -211,7 +326,7 @@ class DisplayMathPreprocessor(Preprocessor):
             if closer in rest:  # one-line $$...$$: also fine for the inline pattern, but
                 body, _, tail = rest.partition(closer)  # text after it stays Markdown
                 if tail.strip():
-                    out.append(lines[i])
+                    keep(lines[i])
                     i += 1
                     continue
                 end, collected = i, [body]
@@ -224,12 +339,12 @@ class DisplayMathPreprocessor(Preprocessor):
                     collected.append(lines[end])
                     end += 1
                 if end == len(lines):  # never closed: leave the text to Markdown, untouched
-                    out.append(lines[i])
+                    keep(lines[i])
                     i += 1
                     continue
                 body, _, tail = lines[end].partition(closer)
                 if tail.strip():
-                    out.append(lines[i])
+                    keep(lines[i])
                     i += 1
                     continue
                 collected.append(body)
@@ -239,6 +354,44 @@ class DisplayMathPreprocessor(Preprocessor):
             out.extend(["", self.md.htmlStash.store(markup), ""])
             i = end + 1
         return out
+
+    def _environment(
+        self,
+        lines: list[str],
+        i: int,
+        opening: re.Match[str],
+        openings: dict[str, list[int]],
+        out: list[str],
+    ) -> int:
+        """Typesets the environment opened at ``lines[i]`` as display math (text after its
+        \\end stays Markdown, a paragraph of its own); returns the line after it."""
+        self.state.check()
+        name = opening.group(1)
+        end, column = _environment_end(lines, i, opening.end(), name)
+        if end == -1:
+            # Markdown would print the LaTeX with its "\\" eaten: the editor must hear of it.
+            self.state.warn(
+                gettext_noop(
+                    "\\begin{%(environment)s} is never closed: write \\end{%(environment)s} "
+                    "where the formula ends (until then it is shown as text)"
+                ),
+                {"environment": name},
+                source=re.compile(rf"^ {{0,3}}\\begin\{{{re.escape(name)}\}}", re.M),
+                nth=bisect.bisect_left(openings[name], i),
+            )
+            out.append(lines[i])
+            return i + 1
+        start = lines[i].index("\\begin")
+        if end == i:
+            source = lines[i][start:column]
+        else:
+            source = "\n".join([lines[i][start:], *lines[i + 1 : end], lines[end][:column]])
+        tail = lines[end][column:]
+        markup = _math_html(self.md, self.state, source.strip(), display=True, source=source)
+        out.extend(["", self.md.htmlStash.store(markup), ""])
+        if tail.strip():
+            out.extend([tail.strip(), ""])
+        return end + 1
 
 
 class MathExtension(Extension):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 
+from django.utils.translation import gettext_noop
 from markdown import Extension, Markdown, util
 from markdown.inlinepatterns import InlineProcessor
 
@@ -32,6 +33,15 @@ def find_wiki_keys(source: str) -> list[str]:
     return [wiki_key(target) for target in find_wiki_targets(source)]
 
 
+def _written(target: str) -> re.Pattern[str]:
+    """Where ``[[target`` is written, however spaced and with Markdown's escapes ("a\\_b")."""
+    words = (
+        "".join(re.escape(char) if char.isalnum() else r"\\?" + re.escape(char) for char in word)
+        for word in target.split()
+    )
+    return re.compile(r"\[\[\s*" + r"\s+".join(words) + r"\s*(?:\\?\||\]\])")
+
+
 class WikiLinkProcessor(InlineProcessor):
     def __init__(self, md: Markdown, state: RenderState, context: RenderContext) -> None:
         super().__init__(WIKI_LINK_RE, md)
@@ -48,15 +58,22 @@ class WikiLinkProcessor(InlineProcessor):
         key = wiki_key(target_text)
         target = self.context.resolve_link(key)
         self.state.links[key] = target.slug if target else None
+        written = _written(target_text)
         if target is None:
-            self.state.warnings.append(f"Unresolved link: [[{target_text}]]")
+            self.state.warn(
+                gettext_noop("Unresolved link: [[%(target)s]]"),
+                {"target": target_text},
+                source=written,
+            )
             element = etree.Element("span", {"class": "wikilink-missing"})
             element.set("title", f"No note called “{target_text}” yet")
             element.text = shown or target_text
             return element, m.start(0), m.end(0)
         if not target.is_public:
-            self.state.warnings.append(
-                f"[[{target_text}]] links to a note readers cannot see yet ({target.slug})"
+            self.state.warn(
+                gettext_noop("[[%(target)s]] links to a note readers cannot see yet (%(slug)s)"),
+                {"target": target_text, "slug": target.slug},
+                source=written,
             )
         element = etree.Element("a", {"href": target.url, "class": "wikilink"})
         element.set("title", target.title)

@@ -11,6 +11,9 @@ import xml.etree.ElementTree as etree
 from collections import OrderedDict
 from html import escape
 
+from django.utils.translation import gettext_noop
+
+from notes.rendering.editor_warnings import Message
 from notes.rendering.math.engine import TIMEOUT_MS, MathError, render_to_string
 from notes.rendering.math.markup import (
     MATH_CLASSES,
@@ -52,17 +55,27 @@ def latex_to_mathml(
     notes.rendering.markdown_ext.math).
     """
     if not isinstance(tex, str):
-        raise MathError("a formula must be text")
+        raise MathError(Message(gettext_noop("a formula must be text")))
     if not tex.strip():
-        raise MathError("the formula is empty")
+        raise MathError(Message(gettext_noop("the formula is empty")))
     if len(tex) > MAX_FORMULA_LENGTH:
-        raise MathError(f"the formula is longer than {MAX_FORMULA_LENGTH} characters")
+        raise MathError(
+            Message(
+                gettext_noop("the formula is longer than %(count)s characters"),
+                {"count": MAX_FORMULA_LENGTH},
+            )
+        )
     doubled = _DOUBLED_BACKSLASH.search(tex)
     if doubled:
         # "\\frac" is a line break and the letters f-r-a-c: almost always an escaping slip.
         raise MathError(
-            f"“\\\\{doubled.group(1)}” has a doubled backslash: write \\{doubled.group(1)}, "
-            "or put a space after \\\\ for a line break"
+            Message(
+                gettext_noop(
+                    "“\\\\%(command)s” has a doubled backslash: write \\%(command)s, "
+                    "or put a space after \\\\ for a line break"
+                ),
+                {"command": doubled.group(1)},
+            )
         )
     key = (tex, display, source if source is not None else tex)
     mathml = _typeset.get(key)
@@ -80,7 +93,7 @@ def _typeset_formula(tex: str, *, display: bool, source: str | None, timeout_ms:
     try:
         root, _dropped = rewrite(render_to_string(tex, display=display, timeout_ms=timeout_ms))
     except etree.ParseError as exc:  # never expected from Temml; refuse rather than guess
-        raise MathError("the formula could not be read back") from exc
+        raise MathError(Message(gettext_noop("the formula could not be read back"))) from exc
     children = list(root)
     for child in children:
         root.remove(child)

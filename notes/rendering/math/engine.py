@@ -18,7 +18,10 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
 from py_mini_racer import JSEvalException, JSTimeoutException, MiniRacer
+
+from notes.rendering.editor_warnings import Message
 
 TEMML_JS = Path(__file__).with_name("vendor") / "temml.min.js"
 TEMML_VERSION = "0.13.5"
@@ -40,7 +43,8 @@ _RENDER = """
 
 
 class MathError(ValueError):
-    """The formula cannot be typeset; the message is meant for the note's author."""
+    """The formula cannot be typeset; the message is meant for the note's author (a
+    translatable ``Message`` when it is ours, Temml's English otherwise)."""
 
 
 def render_to_string(
@@ -67,9 +71,14 @@ def render_to_string(
     try:
         ok, result = _run(call, timeout_ms)
     except JSTimeoutException as exc:
-        raise MathError("the formula took too long to typeset") from exc
+        raise MathError(Message(gettext_noop("the formula took too long to typeset"))) from exc
     except JSEvalException as exc:  # an engine failure, not a TeX error
-        raise MathError(f"the math engine failed ({exc.__class__.__name__})") from exc
+        raise MathError(
+            Message(
+                gettext_noop("the math engine failed (%(error)s)"),
+                {"error": exc.__class__.__name__},
+            )
+        ) from exc
     if not ok:
         raise MathError(_clean_message(result))
     return result
@@ -142,7 +151,9 @@ def _clean_message(message: str) -> str:
     """Temml's message without its combining underlines; an internal JavaScript error (Temml
     trips on a few incomplete inputs such as a lone "^") said as what it means."""
     if "Cannot read properties" in message or "is not a function" in message:
-        return "the formula is incomplete (a ^, _ or command is missing its argument)"
+        return Message(
+            gettext_noop("the formula is incomplete (a ^, _ or command is missing its argument)")
+        )
     message = message.replace("\u0332", "").strip()
     message = re.sub(r"\s+", " ", message)
     return message[:200]

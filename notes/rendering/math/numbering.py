@@ -13,8 +13,12 @@ import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
+from notes.rendering.editor_warnings import RenderWarning
+
 # Environments LaTeX numbers, per row or as a whole.
-ROW_NUMBERED = frozenset({"align", "gather", "alignat", "flalign"})
+ROW_NUMBERED = frozenset({"align", "gather", "alignat", "flalign", "eqnarray"})
 WHOLE_NUMBERED = frozenset({"equation", "multline"})
 _ENV = re.compile(r"^\\begin\{(\w+)\}(.*)\\end\{\1\}$", re.S)
 _LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
@@ -40,7 +44,7 @@ class PlannedFormula:
 class EquationPlan:
     # Label -> its number as shown ("3", or the text of an explicit \tag).
     labels: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[RenderWarning] = field(default_factory=list)
     _formulas: dict[str, deque[PlannedFormula]] = field(default_factory=lambda: defaultdict(deque))
 
     def take(self, tex: str) -> PlannedFormula:
@@ -48,7 +52,7 @@ class EquationPlan:
         queue = self._formulas.get(tex.strip())
         if queue:
             return queue.popleft()
-        return PlannedFormula(tex=_LABEL.sub("", tex))
+        return PlannedFormula(tex=for_temml(_LABEL.sub("", tex)))
 
     def substitute_refs(self, tex: str) -> tuple[str, list[str]]:
         """``\\eqref``/``\\ref`` inside a formula become their number as text; unknown labels
@@ -68,6 +72,44 @@ class EquationPlan:
 
 def _text_escape(text: str) -> str:
     return re.sub(r"([\\{}$&#^_%~])", r"\\\1", text)
+
+
+# Environments Temml lacks, typeset as align: rows, alignment and numbers are kept; flalign's
+# spread to the margins and eqnarray's wider spacing around its relation are not.
+_TEMML_LACKS = re.compile(r"^\\begin\{(flalign|eqnarray)(\*?)\}(.*)\\end\{\1\2\}$", re.S)
+_CELL_TOKEN = re.compile(r"\\begin\{[^}]*\}|\\end\{[^}]*\}|\\.|[{}&]", re.S)
+
+
+def for_temml(tex: str) -> str:
+    """A display formula in environments Temml knows (flalign and eqnarray become align*)."""
+    found = _TEMML_LACKS.match(tex.strip())
+    if not found:
+        return tex
+    name, body = found.group(1), found.group(3)
+    if name == "eqnarray":
+        body = r"\\".join(_merge_relation(row) for row in split_rows(body))
+    return rf"\begin{{align*}}{body}\end{{align*}}"
+
+
+def _merge_relation(row: str) -> str:
+    """An eqnarray row "a &=& b" as an align row "a &= b": the relation joins the right side."""
+    depth, ampersands = 0, []
+    for token in _CELL_TOKEN.finditer(row):
+        text = token.group(0)
+        if text == "{" or text.startswith("\\begin"):
+            depth += 1
+        elif text == "}" or text.startswith("\\end"):
+            depth -= 1
+        elif text == "&" and depth == 0:
+            ampersands.append(token.start())
+    if len(ampersands) < 2:
+        return row
+    return row[: ampersands[1]] + row[ampersands[1] + 1 :]
+
+
+def label_pattern(label: str) -> re.Pattern[str]:
+    """Where ``\\label{label}`` is written, however spaced."""
+    return re.compile(r"\\label\s*\{\s*" + re.escape(label) + r"\s*\}")
 
 
 def split_rows(body: str) -> list[str]:
@@ -91,6 +133,7 @@ def plan_equations(display_formulas: list[str]) -> EquationPlan:
     """Number a note's display formulas in the order they appear."""
     plan = EquationPlan()
     counter = 0
+    written: dict[str, int] = {}  # label -> times written so far, to point at the repeat
 
     def next_number() -> str:
         nonlocal counter
@@ -101,8 +144,17 @@ def plan_equations(display_formulas: list[str]) -> EquationPlan:
         anchors = []
         for label in labels:
             label = label.strip()
+            nth = written.get(label, 0)
+            written[label] = nth + 1
             if label in plan.labels:
-                plan.warnings.append(f"Equation label used twice: \\label{{{label}}}")
+                plan.warnings.append(
+                    RenderWarning(
+                        gettext_noop("Equation label used twice: \\label{%(label)s}"),
+                        {"label": label},
+                        source=label_pattern(label),
+                        nth=nth,
+                    )
+                )
                 continue
             plan.labels[label] = shown
             anchors.append(anchor_id(label))
@@ -149,7 +201,8 @@ def plan_equations(display_formulas: list[str]) -> EquationPlan:
             tex = body_tex if name == "equation" else rf"\begin{{{name}*}}{body_tex}\end{{{name}*}}"
         else:
             tex, anchors = number_unit(tex, numbered=False)
-        plan._formulas[original.strip()].append(PlannedFormula(tex=tex, anchors=tuple(anchors)))
+        planned = PlannedFormula(tex=for_temml(tex), anchors=tuple(anchors))
+        plan._formulas[original.strip()].append(planned)
     return plan
 
 
