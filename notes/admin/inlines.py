@@ -71,6 +71,8 @@ class FigureInline(admin.TabularInline):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "image":
             field.help_text = figures.help_text()  # with this site's DJANGO_MAX_UPLOAD_MB
+            # The uploaded name is never stored (figure_upload_to): its length does not matter.
+            field.max_length = None
         return field
 
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):

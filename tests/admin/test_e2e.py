@@ -17,14 +17,12 @@ import feedparser
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import path
-from django.views.static import serve
 from PIL import Image
 from playwright.sync_api import Page, expect
 
 from notes.importexport import import_paths
 from notes.models import Note
-from site_config.urls import urlpatterns as site_urlpatterns
+from tests.admin.media import media  # noqa: F401 (fixture)
 from tests.factories import make_category, make_note
 from tests.recorded import replaying
 from tests.views.test_browser import (  # noqa: F401 (fixtures)
@@ -60,23 +58,6 @@ LOADED_WIDTH = """img => {
     setTimeout(() => reject(new Error("the image did not load in 10 s")), 10000));
   return Promise.race([img.decode().then(() => img.naturalWidth), timeout]);
 }"""
-
-
-def serve_media(request, path):
-    """MEDIA_URL as Django serves it in development (site_config/urls.py, DEBUG only)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-
-# The site's URLs and the uploaded figures, which production leaves to the web server.
-urlpatterns = [*site_urlpatterns, path("media/<path:path>", serve_media)]
-
-
-@pytest.fixture
-def media(settings, tmp_path) -> Path:
-    """Uploads go to a throwaway MEDIA_ROOT, served by the live server."""
-    settings.MEDIA_ROOT = tmp_path
-    settings.ROOT_URLCONF = __name__
-    return tmp_path
 
 
 def png(width: int = 160, height: int = 90) -> bytes:
