@@ -3,6 +3,8 @@ from django.urls import path, register_converter
 from notes import feeds, views
 from notes.converters import MonthConverter, UnicodeSlugConverter, YearConverter
 from notes.delivery.caching import public
+from notes.views.favicon import favicon
+from notes.views.sharing import SharedPreviewView
 
 register_converter(UnicodeSlugConverter, "uslug")
 register_converter(YearConverter, "year")
@@ -24,6 +26,8 @@ urlpatterns = [
     path("papers/<path:ident>/cite.bib", public(views.paper_bibtex), name="paper-bibtex"),
     path("papers/<path:ident>/", public(views.PaperDetailView.as_view()), name="paper"),
     path("preview/<int:pk>/", views.NotePreviewView.as_view(), name="preview"),
+    # A link an editor shared: signed, expiring, revocable; never cached (notes.views.sharing).
+    path("preview/<str:token>/", SharedPreviewView.as_view(), name="shared-preview"),
     path("category/", public(views.CategoryListView.as_view()), name="categories"),
     path("category/<uslug:slug>/", public(views.CategoryNoteListView.as_view()), name="category"),
     path("tag/", public(views.TagListView.as_view()), name="tags"),
@@ -43,6 +47,8 @@ urlpatterns = [
     path("search/feed/", public(feeds.SearchFeed()), name="search-feed"),
     path("search/feed/atom/", public(feeds.SearchAtomFeed()), name="search-feed-atom"),
     path("opensearch.xml", public(views.opensearch), name="opensearch"),
+    # Where browsers look for an icon unasked (the pages link static/favicon.svg).
+    path("favicon.ico", favicon, name="favicon"),
     path("updates/", public(views.UpdateListView.as_view()), name="updates"),
     path("updates/feed/", public(feeds.UpdatesFeed()), name="updates-feed"),
     path("updates/feed/atom/", public(feeds.UpdatesAtomFeed()), name="updates-feed-atom"),

@@ -25,7 +25,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from notes.models import Note, Series
+from notes.models import Note, PreviewLink, Series
 from tests.factories import make_category, make_note, settle
 
 # Every public route by name, with the arguments of a real object of the test site; the
@@ -58,6 +58,9 @@ ROUTES = {
     "notes:search-feed": {},
     "notes:search-feed-atom": {},
     "notes:opensearch": {},
+    "notes:favicon": {},
+    # A draft's preview through a link an editor shared; its token is made by build_site.
+    "notes:shared-preview": {"token": "TOKEN"},
     "notes:feed": {},
     "notes:feed-atom": {},
     "notes:category-feed": {"slug": "large-model"},
@@ -180,9 +183,10 @@ def public_route_names() -> set[str]:
     return names - NOT_PUBLIC
 
 
-def build_site() -> dict[str, int]:
+def build_site() -> dict[str, int | str]:
     """A small site with everything the routes need: notes with math, a paper, tags, a
-    series, an old slug, a draft and a scheduled note. Returns the ids ROUTES refer to."""
+    series, an old slug, a draft (with a preview link) and a scheduled note. Returns the ids
+    ROUTES refer to."""
     category = make_category("Large Model", slug="large-model")
     series = Series.objects.create(title="PEFT 系列", slug="peft-series")
     when = timezone.make_aware(datetime(2026, 3, 5, 10, 0))
@@ -200,10 +204,11 @@ def build_site() -> dict[str, int]:
     note.save()
     paper = note.papers.create(title="LoRA", arxiv="2106.09685", year=2022, authors="Edward J. Hu")
     make_note("DDPM", category=category, tags=["PEFT"], published_at=when - timedelta(1))
-    make_note("Draft", category=category, status=Note.Status.DRAFT, tags=["secret"])
+    draft = make_note("Draft", category=category, status=Note.Status.DRAFT, tags=["secret"])
     make_note("Scheduled", category=category, published_at=timezone.now() + timedelta(9))
+    link = PreviewLink.objects.create(note=draft, expires_at=timezone.now() + timedelta(9))
     settle()
-    return {"PAPER": paper.pk}
+    return {"PAPER": paper.pk, "TOKEN": link.token}
 
 
 def url(name: str, language: str, ids: dict[str, int], **override) -> str:
@@ -308,6 +313,7 @@ class HostileRequestTests(FuzzMixin, TestCase):
             "/notes/lora/papers/99999999999999999999.bib", "/notes/lora/papers/-1.bib",
             "/notes/lora/papers/%00.bib", "/sitemap-%00.xml", "/sitemap-nope.xml",
             "/sitemap-.xml", "/preview/99999999999999999999/", "/en/archive/0000/",
+            "/preview/1:1:1/", "/preview/%00:%ff:%fe/", "/en/preview/" + "9" * 400 + ":x:y/",
         ]  # fmt: skip
         for path in paths:
             with self.subTest(path=path):

@@ -10,6 +10,7 @@ from notes.models.note import (
 )
 from notes.models.papers import Figure, NotePaper, Paper, PaperFinding
 from notes.models.rendered import RenderedBody, limit_message
+from notes.models.sharing import PreviewLink
 from notes.models.site import SearchDocument, SiteState, TagCount
 from notes.models.taxonomy import Category, Series, TagAlias, make_slug, unique_slug
 from notes.models.updates import NoteUpdate
@@ -25,6 +26,7 @@ __all__ = [
     "OldName",
     "Paper",
     "PaperFinding",
+    "PreviewLink",
     "RenderedBody",
     "SearchDocument",
     "Series",

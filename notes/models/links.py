@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from notes.models.papers import Figure, Paper, citation_link_key
 from notes.papers import normalize_arxiv, normalize_doi
@@ -30,8 +31,8 @@ class OldName(models.Model):
     """A slug or title a note had before: its old URL redirects, old [[links]] still resolve."""
 
     class Kind(models.TextChoices):
-        SLUG = "slug", "Slug"
-        TITLE = "title", "Title"
+        SLUG = "slug", _("Slug")
+        TITLE = "title", _("Title")
 
     note = models.ForeignKey("notes.Note", on_delete=models.CASCADE, related_name="old_names")
     kind = models.CharField(max_length=5, choices=Kind.choices)
@@ -43,6 +44,9 @@ class OldName(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["kind", "key"], name="unique_old_name")]
+        # Named in the admin when a note is deleted: its old names go with it.
+        verbose_name = _("old name")
+        verbose_name_plural = _("old names")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} “{self.key}” → {self.note}"
@@ -67,6 +71,9 @@ class NoteLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="unique_link_per_note")
         ]
+        # Named in the admin when a note is deleted: its links go with it.
+        verbose_name = _("link between notes")
+        verbose_name_plural = _("links between notes")
 
     def __str__(self) -> str:
         return f"{self.source} → [[{self.key}]]"

@@ -254,7 +254,9 @@ class PaperFinding(models.Model):
     # What was found, in one string, so the same finding is never queued twice: "v3", the
     # published DOI or venue, the notice's DOI.
     value = models.CharField(_("found"), max_length=300)
-    detail = models.JSONField(default=dict, blank=True, help_text="What the service said.")
+    detail = models.JSONField(
+        _("detail"), default=dict, blank=True, help_text=_("What the service said.")
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from taggit.models import Tag
 
 from notes.rendering.plaintext import marked_text, unmarked
@@ -42,8 +44,13 @@ class SearchDocument(models.Model):
 
     WRITTEN = ("title", "meta", "summary", "body", "text", "version")
 
+    class Meta:
+        # Named in the admin when a note is deleted: the note's rows go with it.
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
     def __str__(self) -> str:
-        return f"Search document of {self.note_id}"
+        return gettext("Search document of note %(id)s") % {"id": self.note_id}
 
     @classmethod
     def for_note(

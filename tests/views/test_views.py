@@ -757,6 +757,13 @@ class ReadersOnlyReadTests(TestCase):
         make_note("定时", category=category, tags=["只读"], published_at=timezone.now())
         # Enough for a second page of every list.
         make_notes(PER_PAGE, category=category, tags=["只读"], prefix="只读")
+        # A draft's preview, opened by a link an editor shared (notes.views.sharing).
+        from notes.models import PreviewLink
+
+        draft = make_note("只读草稿", category=category, status="draft", body="[[只读的笔记]]")
+        cls.shared = PreviewLink.objects.create(
+            note=draft, expires_at=timezone.now() + timedelta(days=1)
+        ).get_absolute_url()
 
     def test_readers_only_read(self) -> None:
         paper = self.note.papers.get()
@@ -771,7 +778,7 @@ class ReadersOnlyReadTests(TestCase):
             "/search/?q=只读&page=2", "/feed/", "/feed/atom/", "/category/只读/feed/",
             "/tag/只读/feed/", "/series/read-only-series/feed/", "/search/feed/?q=只读",
             "/sitemap.xml", "/sitemap-notes.xml", "/sitemap-papers.xml", "/robots.txt",
-            "/opensearch.xml", "/notes/no-such-note/", "/updates/",
+            "/opensearch.xml", "/notes/no-such-note/", "/updates/", self.shared, "/favicon.ico",
         ]  # fmt: skip
         paths += ["/en" + path for path in paths if not path.startswith(("/sitemap", "/robots"))]
 
