@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notes"
-    verbose_name = "Research notes"
+    verbose_name = _("Research notes")
 
     def ready(self) -> None:
         from notes import (

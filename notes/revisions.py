@@ -24,6 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from reversion.errors import RevertError
 from reversion.models import Revision, Version
 from taggit.models import Tag, TaggedItem
@@ -181,7 +183,7 @@ _LEGACY_FIELDS = ("title", "authors", "venue", "year", "url", "doi", "arxiv", "c
 def _relink_legacy_papers(revision: Revision, note: Note) -> None:
     """A version from before papers were shared names its papers by copies: link the note to
     the shared record with that id or identifier, made again from the copy if it is gone."""
-    if any(True for _ in _versions_of(revision, NotePaper)):
+    if any(True for _version in _versions_of(revision, NotePaper)):
         return
     for position, copy in enumerate(_legacy_papers(revision, note.pk)):
         paper = (
@@ -222,21 +224,21 @@ class NoteState:
 
 # The metadata the compare page lists, in order, with their labels.
 COMPARED_FIELDS = (
-    ("title", "Title"),
-    ("slug", "Slug"),
-    ("status", "Status"),
-    ("published_at", "Publish date"),
-    ("category", "Category"),
-    ("author", "Author"),
-    ("tags", "Tags"),
-    ("summary", "Summary"),
-    ("papers", "Papers"),
+    ("title", gettext_lazy("Title")),
+    ("slug", gettext_lazy("Slug")),
+    ("status", gettext_lazy("Status")),
+    ("published_at", gettext_lazy("Publish date")),
+    ("category", gettext_lazy("Category")),
+    ("author", gettext_lazy("Author")),
+    ("tags", gettext_lazy("Tags")),
+    ("summary", gettext_lazy("Summary")),
+    ("papers", gettext_lazy("Papers")),
 )
 
 
 def note_state(version: Version | None) -> NoteState:
     if version is None:
-        return NoteState(version=None, values={name: "" for name, _ in COMPARED_FIELDS})
+        return NoteState(version=None, values={name: "" for name, _label in COMPARED_FIELDS})
     note = version._object_version.object
     category = Category.objects.filter(pk=note.category_id).first()
     author = get_user_model().objects.filter(pk=note.author_id).first() if note.author_id else None
@@ -245,7 +247,9 @@ def note_state(version: Version | None) -> NoteState:
         "slug": note.slug,
         "status": dict(Note.Status.choices).get(note.status, note.status),
         "published_at": format_date(note.published_at) if note.published_at else "",
-        "category": category.name if category else f"#{note.category_id} (deleted)",
+        "category": (
+            category.name if category else _("#%(id)s (deleted)") % {"id": note.category_id}
+        ),
         "author": author.get_username() if author else "",
         "tags": ", ".join(revision_tag_names(version.revision, note.pk)),
         "summary": note.summary,
@@ -332,12 +336,12 @@ def after_restore(note: Note, names_before: set[str]) -> None:
 def publication_label(status: str, published_at: Any) -> str:
     """ "Draft", "Published" or "Scheduled for …", as the restore form and message say it."""
     if status != Note.Status.PUBLISHED:
-        return "Draft"
+        return _("Draft")
     if isinstance(published_at, str):
         published_at = parse_datetime(published_at)
     if published_at is not None and published_at > timezone.now():
-        return f"Scheduled for {format_date(published_at)}"
-    return "Published"
+        return _("Scheduled for %(when)s") % {"when": format_date(published_at)}
+    return _("Published")
 
 
 def version_publication(version: Version) -> str:
@@ -358,7 +362,9 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
     note_pk = int(version.object_id)
     current = Note.objects.filter(pk=note_pk).first()
     names_before = note_names(current)
-    comment = f"Restored version from {format_date(version.revision.date_created)}"
+    comment = _("Restored version from %(when)s") % {
+        "when": format_date(version.revision.date_created)
+    }
     try:
         with transaction.atomic(using=version.db), reversion.create_revision():
             ensure_tags(version.revision)
@@ -366,7 +372,7 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
             note = Note.objects.get(pk=note_pk)
             _relink_legacy_papers(version.revision, note)
             if not Category.objects.filter(pk=note.category_id).exists():
-                raise RestoreError("That version's category no longer exists.")
+                raise RestoreError(_("That version's category no longer exists."))
             if note.author_id and not get_user_model().objects.filter(pk=note.author_id).exists():
                 note.author = None
             if current is not None and not publication:
@@ -378,6 +384,8 @@ def restore(version: Version, *, user, publication: bool = False) -> Note:
             reversion.set_user(user)
             reversion.set_comment(comment)
     except (RevertError, ProtectedError, IntegrityError, Note.DoesNotExist) as exc:
-        raise RestoreError(f"That version could not be restored: {exc}") from exc
+        raise RestoreError(
+            _("That version could not be restored: %(error)s") % {"error": exc}
+        ) from exc
     after_restore(note, names_before)
     return note

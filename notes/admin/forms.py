@@ -25,6 +25,9 @@ def editor_messages() -> dict[str, str]:
         ),
         "restore": str(_("Restore unsaved text")),
         "discard": str(_("Discard it")),
+        # A preview warning, a button that selects its line in the body.
+        "warningAt": str(_("Line %(line)s: %(warning)s")),
+        "goToLine": str(_("Select line %(line)s in the body")),
     }
 
 

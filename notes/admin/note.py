@@ -17,14 +17,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
 from notes import revisions
+from notes.admin.completion import TitleCompletionMixin, completion_messages
 from notes.admin.forms import NoteAdminForm, editor_messages
 from notes.admin.inlines import (
     FigureInline,
@@ -32,14 +33,17 @@ from notes.admin.inlines import (
     NoteUpdateInline,
     PaperInline,
 )
+from notes.admin.pasting import FigurePastingMixin
+from notes.admin.sharing import PreviewLinkInline
 from notes.models import Note, NoteUpdate, derived_once
 from notes.rendering import render_markdown
+from notes.rendering.editor_warnings import translated, warning_line
 
 
 @admin.register(Note)
-class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
+class NoteAdmin(FigureUploadErrorsMixin, TitleCompletionMixin, FigurePastingMixin, VersionAdmin):
     form = NoteAdminForm
-    inlines = (PaperInline, FigureInline, NoteUpdateInline)
+    inlines = (PaperInline, FigureInline, NoteUpdateInline, PreviewLinkInline)
     list_display = ("title", "category", "status_label", "published_at", "tag_list")
     list_filter = ("status", "category", "series", "tags")
     list_select_related = ("category",)
@@ -95,8 +99,22 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
         return (*fieldsets[:2], log, *fieldsets[2:])
 
     class Media:
-        css = {"all": ("admin/notes-admin.css", "css/pygments.css")}
-        js = ("admin/note-preview.js", "admin/note-autosave.js")
+        css = {
+            "all": (
+                "admin/notes-admin.css",
+                "css/pygments.css",
+                "admin/note-complete.css",
+                "admin/note-paste.css",
+            )
+        }
+        js = (
+            "admin/textarea-mirror.js",  # first: the two after it measure with it
+            "admin/note-preview.js",
+            "admin/note-autosave.js",
+            "admin/note-complete.js",
+            "admin/note-shortcuts.js",
+            "admin/note-paste.js",
+        )
 
     def get_urls(self):
         preview = self.admin_site.admin_view(require_POST(self.preview_view))
@@ -117,6 +135,8 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
 
     def get_form(self, request: HttpRequest, obj: Note | None = None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        if "body" not in form.base_fields:  # a view-only editor: every field is read-only
+            return form
         # The live preview script finds its endpoint (and the note, for figure sizes) here.
         form.base_fields["body"].widget.attrs.update(
             {
@@ -124,6 +144,11 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
                 "data-preview-frame-url": reverse("admin:notes_note_preview_frame"),
                 "data-note-id": str(obj.pk) if obj else "",
                 "data-messages": json.dumps(editor_messages()),
+                # [[ completion: note titles as the editor types (notes/admin/completion.py).
+                "data-titles-url": reverse("admin:notes_note_titles"),
+                "data-completion-messages": json.dumps(completion_messages()),
+                # Images pasted or dropped into the body (notes/admin/pasting.py).
+                **self.paste_attrs(obj),
             }
         )
         if obj is None or not obj.is_public:
@@ -144,7 +169,11 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
             {
                 "html": result.html,
                 "toc_html": result.toc_html,
-                "warnings": list(result.warnings),
+                # In the admin's language, each with the line of the body it is about.
+                "warnings": [
+                    {"text": str(translated(warning)), "line": warning_line(warning)}
+                    for warning in result.warnings
+                ],
                 "reading_minutes": result.reading_minutes,
             }
         )
@@ -199,12 +228,20 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
         # The revision holds the note as saved, with the tags and papers saved after it.
         revisions.add_note_to_revision(note)
         for warning in note.render_warnings:
-            messages.warning(request, f"{note.title}: {warning}")
+            text, line = translated(warning), warning_line(warning)
+            if line is None:
+                messages.warning(request, f"{note.title}: {text}")
+            else:
+                shown = {"title": note.title, "line": line, "warning": text}
+                messages.warning(request, _("%(title)s (line %(line)s): %(warning)s") % shown)
 
     @admin.action(description=_("Publish selected notes"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:
         count = self._set_status(
-            queryset, Note.Status.PUBLISHED, user=request.user, comment="Published via bulk action"
+            queryset,
+            Note.Status.PUBLISHED,
+            user=request.user,
+            comment=gettext("Published via bulk action"),
         )
         self.message_user(
             request,
@@ -215,7 +252,10 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
     @admin.action(description=_("Unpublish selected notes (back to draft)"), permissions=["change"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:
         count = self._set_status(
-            queryset, Note.Status.DRAFT, user=request.user, comment="Unpublished via bulk action"
+            queryset,
+            Note.Status.DRAFT,
+            user=request.user,
+            comment=gettext("Unpublished via bulk action"),
         )
         self.message_user(
             request,
@@ -298,7 +338,7 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
             raise PermissionDenied
         versions = list(revisions.note_versions(note))
         if not versions:
-            messages.info(request, "This note has no saved versions yet.")
+            messages.info(request, gettext("This note has no saved versions yet."))
             return redirect("admin:notes_note_history", quote(note.pk))
         by_pk = {str(version.pk): version for version in versions}
 
@@ -320,7 +360,7 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
         opts = self.opts
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Compare versions of “{note}”",
+            "title": gettext("Compare versions of “%(note)s”") % {"note": note},
             "subtitle": None,
             "opts": opts,
             "app_label": opts.app_label,
@@ -359,14 +399,16 @@ class NoteAdmin(FigureUploadErrorsMixin, VersionAdmin):
             messages.error(request, str(exc))
             return redirect("admin:notes_note_history", quote(note.pk))
         when = revisions.format_date(version.revision.date_created)
-        self.log_change(request, note, f"Restored version from {when}")
+        self.log_change(request, note, gettext("Restored version from %(when)s") % {"when": when})
         state = revisions.publication_label(note.status, note.published_at)
         if publication:
-            outcome = f"Its publication state was restored too: {state}."
+            outcome = gettext("Its publication state was restored too: %(state)s.")
         else:
-            outcome = f"Its publication state is unchanged: {state}."
+            outcome = gettext("Its publication state is unchanged: %(state)s.")
+        restored = gettext("The content of “%(note)s” was restored from the version of %(when)s.")
         messages.success(
-            request, f"The content of “{note}” was restored from the version of {when}. {outcome}"
+            request,
+            f"{restored % {'note': note, 'when': when}} {outcome % {'state': state}}",
         )
         return redirect("admin:notes_note_change", quote(note.pk))
 

@@ -20,7 +20,7 @@ class CategoryAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
         return super().get_queryset(request).annotate(_note_count=Count("notes"))
 
-    @admin.display(description="notes", ordering="_note_count")
+    @admin.display(description=_("notes"), ordering="_note_count")
     def note_count(self, obj: Category) -> int:
         return obj._note_count
 

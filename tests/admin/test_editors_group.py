@@ -138,3 +138,27 @@ class EditorWorkflowTests(TestCase):
     def test_editor_is_refused_the_login_attempts(self) -> None:
         response = self.client.get(reverse("admin:axes_accessattempt_changelist"))
         self.assertEqual(response.status_code, 403)
+
+
+class ViewOnlyStaffTests(TestCase):
+    """A reviewer with only "view" on notes reads the note form, read-only (it was a 500)."""
+
+    def test_the_note_form_shows_read_only(self) -> None:
+        from django.contrib.auth.models import Permission
+
+        from tests.factories import make_note
+
+        note = make_note("只读笔记", category=make_category("ML"), body="正文 $x$。")
+        reviewer = get_user_model().objects.create_user("reviewer", password="pw", is_staff=True)
+        reviewer.user_permissions.add(Permission.objects.get(codename="view_note"))
+        self.client.force_login(reviewer)
+        response = self.client.get(reverse("admin:notes_note_change", args=[note.pk]))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "正文")
+        self.assertNotContains(response, 'name="body"')
+
+
+def test_a_published_note_not_yet_dated_is_neither_public_nor_scheduled() -> None:
+    """A form shown again with errors holds such a note (it is dated on save)."""
+    note = Note(status=Note.Status.PUBLISHED, published_at=None)
+    assert not note.is_public and not note.is_scheduled

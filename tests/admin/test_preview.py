@@ -10,8 +10,10 @@ from django.contrib.auth.models import Permission
 from django.templatetags.static import static
 from django.test import Client, TestCase
 from django.urls import reverse
+from django.utils import translation
 
 from notes.models import Figure, Note
+from notes.rendering.editor_warnings import RenderWarning
 from tests.factories import make_category, make_note
 
 PREVIEW = reverse("admin:notes_note_preview")
@@ -107,7 +109,36 @@ class PreviewContentTests(PreviewTestCase):
     def test_warnings_are_reported(self) -> None:
         warnings = self.preview("![](/media/figures/unknown.png)").json()["warnings"]
         self.assertEqual(len(warnings), 1)
-        self.assertIn("alt text", warnings[0])
+        self.assertEqual(set(warnings[0]), {"text", "line"})
+        self.assertIn("/media/figures/unknown.png", warnings[0]["text"])
+        self.assertEqual(warnings[0]["line"], 1)
+
+    def test_warnings_are_in_the_admins_language_with_their_lines(self) -> None:
+        body = "Intro.\n\nSee [[nowhere]].\n\n![](/media/figures/unknown.png)\n"
+        link = RenderWarning("Unresolved link: [[%(target)s]]", {"target": "nowhere"})
+        image = RenderWarning(
+            "Image without alt text (describe it for screen readers): %(src)s",
+            {"src": "/media/figures/unknown.png"},
+        )
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                expected = [
+                    {"text": link.translated(), "line": 3},
+                    {"text": image.translated(), "line": 5},
+                ]
+            response = self.client.post(PREVIEW, {"body": body}, HTTP_ACCEPT_LANGUAGE=language)
+            self.assertEqual(response.json()["warnings"], expected, language)
+        self.assertEqual(
+            expected,
+            [
+                {"text": "Unresolved link: [[nowhere]]", "line": 3},
+                {
+                    "text": "Image without alt text (describe it for screen readers): "
+                    "/media/figures/unknown.png",
+                    "line": 5,
+                },
+            ],
+        )
 
     def test_figure_sizes_of_the_given_note_are_applied(self) -> None:
         body = f'![Heat map]({self.figure.image.url} "Caption")'

@@ -54,6 +54,9 @@ class RevisionTestCase(TestCase):
 
     def setUp(self) -> None:
         self.client.force_login(self.admin)
+        # The admin speaks Chinese by default; these tests read its English wording
+        # (tests/admin/test_admin_language.py checks every string has its translation).
+        self.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
     # --- Editing as an editor would -------------------------------------------------------
 
