@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -304,3 +305,93 @@ def test_an_editor_fetches_a_paper_cites_it_and_readers_and_zotero_find_it(
     expect(page.locator("h1")).to_have_text("Heat-bath random walks with Markov bases")
     expect(page.locator("#notes-citing + ul")).to_contain_text("热浴随机游走")
     assert errors == []
+
+
+JUPYTER_BLOCK = (
+    "\\begin{align}\n"
+    "s_\\theta(x) &= \\nabla_x \\log p(x) \\label{eq:score}\\\\\n"
+    "\\mathcal{L} &= \\mathbb{E}\\left[\\lVert s_\\theta(x) - \\nabla_x \\log p(x)"
+    "\\rVert^2\\right]\n"
+    "\\end{align}\n"
+)
+
+
+def test_an_editor_pastes_latex_and_a_screenshot_links_by_completion_and_shares_a_preview(
+    live_server,  # noqa: F811
+    browser,  # noqa: F811
+    media,  # noqa: F811
+) -> None:
+    """Issue 21's "done when": a Jupyter cell's \\begin{align} block and a screenshot pasted
+    into a new note, another note linked through [[ completion, each warning at its line,
+    nothing raw or lost; then the draft shown to someone without an account."""
+    from tests.admin.test_admin_browser import CSP_WATCH, refused
+    from tests.admin.test_paste_browser import PASTE, chart, spec
+
+    category = make_category("生成模型")
+    make_note("扩散模型 DDPM", category=category, body="前向加噪。")
+    get_user_model().objects.create_superuser("editor", "editor@example.com", PASSWORD)
+    page, errors = open_page(browser, viewport={"width": 1400, "height": 1000})
+    page.context.add_init_script(CSP_WATCH)
+    sign_in(page, live_server, "/admin/notes/note/add/")
+    page.fill("#id_title", "分数匹配的推导")
+    page.select_option("#id_category", str(category.pk))
+    textarea = page.locator("textarea.markdown-editor")
+    textarea.click()
+    page.keyboard.insert_text("推导如下：\n\n")
+    page.keyboard.insert_text(JUPYTER_BLOCK)  # as pasted: no $$ around it
+    page.keyboard.insert_text("\n由 \\eqref{eq:score} 与 \\eqref{eq:loss} 可得。\n\n")
+    page.evaluate(PASTE, [spec(chart(), "image.png")])
+    page.wait_for_function(
+        "() => document.querySelector('textarea.markdown-editor').value.includes('pending-figure:')"
+    )
+    textarea.press("End")
+    textarea.press_sequentially("\n\n另见 [[扩散")
+    options = page.locator("#note-complete-list [role=option]")
+    expect(options).to_have_count(1)
+    page.screenshot(path=str(SCREENSHOTS / "issue21-1-completion.png"))
+    page.keyboard.press("Enter")
+    assert textarea.input_value().endswith("另见 [[扩散模型 DDPM]]")
+
+    # The preview typesets the block, numbered; the link resolves; one warning, at its line.
+    frame = page.frame_locator("section.markdown-preview iframe")
+    expect(frame.locator(".note-body .math-display math")).to_have_count(1)
+    expect(frame.locator(".note-body a.wikilink")).to_have_text("扩散模型 DDPM")
+    assert "\\begin{align}" not in frame.locator(".note-body").inner_text()
+    warning = page.locator(".markdown-preview-warnings li")
+    expect(warning).to_have_count(1)
+    expect(warning).to_contain_text("eq:loss")
+    warning.locator("button").click()
+    line = textarea.evaluate("el => el.value.slice(el.selectionStart, el.selectionEnd)")
+    assert line == "由 \\eqref{eq:score} 与 \\eqref{eq:loss} 可得。"
+    page.screenshot(path=str(SCREENSHOTS / "issue21-2-warning-line.png"))
+
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist .warning")).to_contain_text("eq:loss")
+    note = Note.objects.get(title="分数匹配的推导")
+    figure = note.figures.get()
+    assert figure.markdown in note.body and "pending-figure:" not in note.body
+    assert JUPYTER_BLOCK.strip() in note.body  # nothing of the paste lost
+    assert re.search(r'<a class="eqref" href="#eq-score">\(1\)</a>', note.body_html)
+
+    # A link for the paper's authors, who have no account.
+    page.select_option("select[name=preview_links-0-lifetime]", "7")
+    page.click("input[name=_continue]")
+    address = page.locator("input.preview-link-address").first.input_value()
+    page.screenshot(path=str(SCREENSHOTS / "issue21-3-share-link.png"), full_page=True)
+    assert refused(page) == []
+    reader, reader_errors = open_page(browser, viewport={"width": 390, "height": 844})
+    # The address names the site as configured (SITE_URL); here it is the live server.
+    answer = reader.goto(live_server.url + urlsplit(address).path)
+    assert answer.status == 200
+    assert answer.headers["cache-control"] == "private, no-store"
+    assert "noindex" in answer.headers["x-robots-tag"]
+    expect(reader.locator(".shared-preview-banner")).to_be_visible()
+    expect(reader.locator(".note-body .math-display")).to_have_count(1)
+    assert (
+        reader.locator(".note-body figure img").evaluate(
+            "img => img.decode().then(() => img.naturalWidth)"
+        )
+        == 480
+    )
+    reader.screenshot(path=str(SCREENSHOTS / "issue21-4-shared-preview-phone.png"), full_page=True)
+    assert errors == [] and reader_errors == []

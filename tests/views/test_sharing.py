@@ -61,6 +61,8 @@ class ValidLinkTests(SharedPreviewTestCase):
         self.assertContains(response, 'class="preview-banner shared-preview-banner"')
         expires = timezone.localtime(self.link.expires_at).strftime("%Y-%m-%d %H:%M")
         self.assertContains(response, expires)
+        # No "cite this note" for a page readers cannot open yet.
+        self.assertNotContains(response, 'class="cite-box')
 
     def test_the_banner_speaks_the_interface_language(self) -> None:
         with translation.override("en"):
