@@ -64,7 +64,7 @@ def configure() -> None:
     django.setup()
 
 
-def fill(count: int) -> None:
+def fill(count: int, *, papers: bool = True) -> None:
     from django.utils import timezone
     from taggit.models import Tag, TaggedItem
 
@@ -120,7 +120,7 @@ def fill(count: int) -> None:
     def arxiv_id(i: int) -> str:  # 2101.10000, 2101.10001, …: valid and distinct
         return f"{21 + i // 90000:02d}{1 + i // 9000 % 10:02d}.{i % 9000 + 10000:05d}"
 
-    papers = Paper.objects.bulk_create(
+    shared = Paper.objects.bulk_create(
         (
             Paper(
                 title=f"Benchmark paper {i}",
@@ -130,16 +130,16 @@ def fill(count: int) -> None:
                 arxiv=arxiv_id(i),
                 key=f"bench{i}",
             )
-            for i in range((count + 4) // 5)
+            for i in range((count + 4) // 5 if papers else 0)
         ),
         batch_size=1000,
     )
     NotePaper.objects.bulk_create(
-        (NotePaper(note=note, paper=papers[i // 5]) for i, note in enumerate(created)),
+        (NotePaper(note=note, paper=shared[i // 5]) for i, note in enumerate(created) if shared),
         batch_size=2000,
     )
     for i, note in enumerate(created):
-        note.paper_data = [{**paper_fields(papers[i // 5]), "notices": []}]
+        note.paper_data = [{**paper_fields(shared[i // 5]), "notices": []}] if shared else []
     # What the derive step writes of other objects (notes.derive): tags and papers as cards
     # show them.
     Note.objects.bulk_update(created, ["tag_data", "paper_data"], batch_size=1000)
