@@ -39,6 +39,9 @@ from notes.models import Note, NoteUpdate, derived_once
 from notes.rendering import render_markdown
 from notes.rendering.editor_warnings import translated, warning_line
 
+# Warnings shown as messages after a save; the preview beside the body lists every one.
+SHOWN_WARNINGS = 20
+
 
 @admin.register(Note)
 class NoteAdmin(FigureUploadErrorsMixin, TitleCompletionMixin, FigurePastingMixin, VersionAdmin):
@@ -227,13 +230,25 @@ class NoteAdmin(FigureUploadErrorsMixin, TitleCompletionMixin, FigurePastingMixi
                 note.rerender()
         # The revision holds the note as saved, with the tags and papers saved after it.
         revisions.add_note_to_revision(note)
-        for warning in note.render_warnings:
+        # A link repeated on thousands of lines warns on each: the form shows the first few,
+        # and the preview lists them all.
+        for warning in note.render_warnings[:SHOWN_WARNINGS]:
             text, line = translated(warning), warning_line(warning)
             if line is None:
                 messages.warning(request, f"{note.title}: {text}")
             else:
                 shown = {"title": note.title, "line": line, "warning": text}
                 messages.warning(request, _("%(title)s (line %(line)s): %(warning)s") % shown)
+        if (more := len(note.render_warnings) - SHOWN_WARNINGS) > 0:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)d more warning: the preview lists them all.",
+                    "%(count)d more warnings: the preview lists them all.",
+                    more,
+                )
+                % {"count": more},
+            )
 
     @admin.action(description=_("Publish selected notes"), permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Note]) -> None:

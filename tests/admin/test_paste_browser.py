@@ -212,7 +212,10 @@ def test_pasted_and_dropped_images_become_figures_where_they_were_put(
     assert note.body == expected
     assert note.body_html.count("<img") == 3
 
-    # The session expired meanwhile: the editor is told, the text is as it was.
+    # The session expired meanwhile: the editor is told, the text is as it was. (Once the
+    # reloaded form's preview frame is in: asked for without a session, it would be the
+    # sign-in page, which refuses to be framed.)
+    page.frame_locator("section.markdown-preview iframe").locator(".note-body").wait_for()
     page.context.clear_cookies(name="sessionid")
     page.evaluate(PASTE, [spec(chart(), "late.png")])
     wait_until_settled(page)

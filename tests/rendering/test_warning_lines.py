@@ -299,6 +299,18 @@ class SavedNoteMessagesTests(TestCase):
         shown = [str(message) for message in get_messages(response.wsgi_request)]
         self.assertIn("LoRA (line 3): Unresolved link: [[nowhere]]", shown)
 
+    def test_thousands_of_warnings_are_a_few_messages_and_a_count(self) -> None:
+        body = "\n\n".join(f"See [[nowhere {i}]]." for i in range(300))
+        response = self.save("en", body)
+        shown = [
+            str(message)
+            for message in get_messages(response.wsgi_request)
+            if message.level_tag == "warning"
+        ]
+        self.assertEqual(len(shown), 21)
+        self.assertEqual(shown[0], "LoRA (line 1): Unresolved link: [[nowhere 0]]")
+        self.assertEqual(shown[-1], "280 more warnings: the preview lists them all.")
+
     def test_the_message_is_in_the_admins_language(self) -> None:
         response = self.save("zh-hans", "Intro.\n\nSee [[nowhere]].\n")
         with translation.override("zh-hans"):
