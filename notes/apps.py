@@ -1,3 +1,5 @@
+"""The notes app: its name and what it registers when Django starts."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""What every page's template needs: the site's name, shared addresses and categories."""
+
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
 

@@ -1,3 +1,6 @@
+"""URL converters (Chinese slugs, real years and months) and the page-number check."""
+
+
 class UnicodeSlugConverter:
     """Like Django's ``slug`` converter, but accepts the Chinese slugs notes and tags use."""
 

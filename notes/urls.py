@@ -1,3 +1,5 @@
+"""The reader's addresses: pages, feeds, search, sitemaps and shared previews."""
+
 from django.urls import path, register_converter
 
 from notes import feeds, views

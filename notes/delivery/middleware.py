@@ -1,3 +1,5 @@
+"""Middleware: the strict CSP, the security headers of every answer, and the admin's language."""
+
 from collections.abc import Callable
 
 from django.conf import settings

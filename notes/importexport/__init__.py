@@ -8,7 +8,8 @@ their slugs and aliases, series, papers, figures, the authors' names and the nam
 had before (old addresses redirect, old [[links]] resolve). Not in it: editors' accounts and
 permissions, and revision history (a database dump keeps those: README, "Backups").
 
-By concern: ``reading`` (the format and its checks), ``importing`` and ``exporting``.
+By concern: ``reading`` (the format and its checks), ``importing`` (note files),
+``sidefiles`` (categories, tags, authors, series), ``papers`` and ``exporting``.
 """
 
 from notes.importexport.exporting import (
@@ -24,16 +25,10 @@ from notes.importexport.exporting import (
 from notes.importexport.importing import (
     ImportReport,
     find_or_create_author,
-    find_series,
     import_paths,
-    load_authors_file,
-    load_categories_file,
-    load_series_file,
-    load_tags_file,
     restore_old_names,
     save_figures,
     save_note_file,
-    set_tag_slugs,
 )
 from notes.importexport.reading import (
     AUTHORS_FILE,
@@ -62,6 +57,14 @@ from notes.importexport.reading import (
     to_series,
     to_tags,
     to_text,
+)
+from notes.importexport.sidefiles import (
+    find_series,
+    load_authors_file,
+    load_categories_file,
+    load_series_file,
+    load_tags_file,
+    set_tag_slugs,
 )
 
 __all__ = [

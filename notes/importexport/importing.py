@@ -1,10 +1,9 @@
-"""Importing: note files saved as notes, each all or nothing, and the side files (categories,
-series, authors, tags)."""
+"""Importing: note files saved as notes, each all or nothing, in groups that share one
+transaction and one derive step."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,15 +11,13 @@ from typing import Any
 import reversion
 import yaml
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_unicode_slug
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from taggit.models import Tag, TaggedItem
 
-from notes import paperfetch
 from notes.importexport.ahead import render_ahead
+from notes.importexport.papers import _fetch_papers, shared_paper
 from notes.importexport.reading import (
     AUTHORS_FILE,
     DEFAULT_CATEGORY,
@@ -28,11 +25,15 @@ from notes.importexport.reading import (
     TAGS_FILE,
     NoteFile,
     NoteFileError,
-    _field_length,
-    _given_slug,
     find_note_files,
     read_note_file,
-    to_text,
+)
+from notes.importexport.sidefiles import (
+    find_series,
+    load_authors_file,
+    load_categories_file,
+    load_series_file,
+    load_tags_file,
 )
 from notes.models import (
     Category,
@@ -41,9 +42,6 @@ from notes.models import (
     NotePaper,
     NoteUpdate,
     OldName,
-    Paper,
-    Series,
-    TagAlias,
     derived_once,
     rerender_linking_notes,
 )
@@ -69,208 +67,6 @@ class ImportReport:
     updated: list[str] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
     notices: list[tuple[Path, str]] = field(default_factory=list)
-
-
-# Set by import_paths(fetch=True): a paper named only by its identifier is fetched.
-_fetch_papers: ContextVar[bool] = ContextVar("fetch_papers", default=False)
-
-
-def shared_paper(record: dict) -> Paper:
-    """The site's record of this paper, found by arXiv id, DOI or key (a paper without any,
-    by its title and year), or made from the file. A record already on the site keeps its
-    values; the file only fills its empty fields. A paper named only by its identifier
-    (``paper: arxiv:2106.09685``) must be on the site already, or be fetched (--fetch)."""
-    if not record.get("title"):
-        return _identified_paper(record)
-    found = None
-    if record.get("arxiv"):
-        found = Paper.objects.filter(arxiv=record["arxiv"]).first()
-    if found is None and record.get("doi"):
-        found = Paper.objects.filter(doi=record["doi"]).first()
-    if found is None and record.get("key"):
-        found = Paper.objects.filter(key=record["key"]).first()
-    # A key found nowhere on the site names another paper, even with the same title (two
-    # records the site keeps apart, e.g. hoffmann2022chinchilla and its -b).
-    if found is None and not any(record.get(name) for name in ("arxiv", "doi", "key")):
-        found = Paper.objects.filter(
-            title=record["title"], year=record.get("year"), arxiv="", doi=""
-        ).first()
-    if found is None:
-        paper = Paper(**record)
-        paper.save()
-        return paper
-    empty = [
-        name
-        for name, value in record.items()
-        if value not in ("", None)
-        and getattr(found, name) in ("", None)
-        # An id another record holds stays with it (the file then names two records).
-        and not (
-            name in ("arxiv", "doi", "key")
-            and Paper.objects.filter(**{name: value}).exclude(pk=found.pk).exists()
-        )
-    ]
-    for name in empty:
-        setattr(found, name, record[name])
-    if empty:
-        found.save(update_fields=empty)
-    return found
-
-
-def _identified_paper(record: dict) -> Paper:
-    named = f"arxiv:{record['arxiv']}" if record.get("arxiv") else f"doi:{record.get('doi')}"
-    found = Paper.objects.find(record.get("arxiv") or record.get("doi") or "")
-    if found is not None:
-        return found
-    if not _fetch_papers.get():
-        raise NoteFileError(
-            f"paper {named} is not on the site yet: give its title, or import with --fetch "
-            "to fetch its details"
-        )
-    try:
-        # Its messages in the importer's language (English), whatever the site's default.
-        with translation.override("en"):
-            details = paperfetch.fetch(record.get("arxiv") or record.get("doi"))
-    except paperfetch.FetchError as exc:
-        raise NoteFileError(f"paper {named}: its details could not be fetched: {exc}") from exc
-    fields = {k: v for k, v in paperfetch.paper_fields(details).items() if v not in ("", None)}
-    # Another spelling of an id the site has (the DOI of an arXiv paper on the site).
-    found = (fields.get("arxiv") and Paper.objects.filter(arxiv=fields["arxiv"]).first()) or (
-        fields.get("doi") and Paper.objects.filter(doi=fields["doi"]).first()
-    )
-    if found:
-        return found
-    paper = Paper(**{name: value[:_limit(name)] if isinstance(value, str) else value
-                     for name, value in fields.items()})  # fmt: skip
-    paper.save()
-    return paper
-
-
-def _limit(name: str) -> int | None:
-    return getattr(Paper._meta.get_field(name), "max_length", None)
-
-
-def load_categories_file(path: Path) -> None:
-    """Category descriptions and order travel in the folder's _categories.yml."""
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if not isinstance(entries, list):
-        raise NoteFileError("must be a list of categories")
-    for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("name"):
-            raise NoteFileError(f"every category needs a 'name': {entry!r}")
-        category = Category.objects.filter(name=entry["name"]).first() or Category(
-            name=entry["name"]
-        )
-        category.slug = entry.get("slug") or category.slug
-        category.description = entry.get("description", category.description) or ""
-        category.order = int(entry.get("order", category.order) or 0)
-        category.save()
-
-
-def load_tags_file(path: Path) -> None:
-    """Each tag's aliases, as the file lists them (a tag the file names is created), and its
-    slug, its page's address, when the file gives one (exports since backups were whole)."""
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if not isinstance(entries, list):
-        raise NoteFileError("must be a list of tags")
-    slugs: dict[Tag, str] = {}
-    for entry in entries:
-        if not isinstance(entry, dict) or not str(entry.get("name") or "").strip():
-            raise NoteFileError(f"every tag needs a 'name': {entry!r}")
-        aliases = entry.get("aliases") or []
-        if not isinstance(aliases, list):
-            raise NoteFileError(f"'aliases' of {entry['name']!r} must be a list")
-        names = list(dict.fromkeys(str(alias).strip() for alias in aliases if str(alias).strip()))
-        if any(len(name) > _field_length(TagAlias, "name") for name in names):
-            raise NoteFileError(f"an alias of {entry['name']!r} is too long")
-        slug = str(entry.get("slug") or "").strip()
-        if slug:
-            try:
-                validate_unicode_slug(slug)
-            except ValidationError as exc:
-                raise NoteFileError(f"the slug of {entry['name']!r} is not a slug") from exc
-        tag = Tag.objects.filter(name=str(entry["name"]).strip()).first() or Tag.objects.create(
-            name=str(entry["name"]).strip()
-        )
-        tag.aliases.exclude(name__in=names).delete()
-        for name in names:
-            TagAlias.objects.get_or_create(tag=tag, name=name)
-        if slug and slug != tag.slug:
-            slugs[tag] = slug
-    set_tag_slugs(slugs)
-
-
-def set_tag_slugs(slugs: dict[Tag, str]) -> None:
-    """Give tags their slugs back. Restored in another order, two tags whose names slugify
-    alike ("C" and "C++") may hold each other's: those step aside first."""
-    moving = {tag.pk for tag in slugs}
-    for holder in Tag.objects.filter(slug__in=slugs.values()):
-        if holder.pk not in moving:
-            raise NoteFileError(f"the slug {holder.slug!r} is another tag's: {holder.name!r}")
-        holder.slug = f"{holder.slug}-{holder.pk}-moving"
-        holder.save(update_fields=["slug"])
-    for tag, slug in slugs.items():
-        tag.slug = slug
-        tag.save(update_fields=["slug"])
-
-
-def load_authors_file(path: Path) -> list[str]:
-    """The names readers see for the authors (user names in the notes' ``author:``). A user
-    this site lacks is created with no password and no staff rights; an existing user's name
-    is only filled in, never replaced. Returns the user names created."""
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if not isinstance(entries, list):
-        raise NoteFileError("must be a list of authors")
-    user_model = get_user_model()
-    created = []
-    for entry in entries:
-        username = str(entry.get("username") or "").strip() if isinstance(entry, dict) else ""
-        if not username:
-            raise NoteFileError(f"every author needs a 'username': {entry!r}")
-        if len(username) > _field_length(user_model, user_model.USERNAME_FIELD):
-            raise NoteFileError(f"the user name {username[:40]!r}… is too long")
-        user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
-        if user is None:
-            user = user_model(**{user_model.USERNAME_FIELD: username})
-            user.set_unusable_password()
-            created.append(username)
-        for key in ("first_name", "last_name"):
-            value = to_text(entry.get(key), key, _field_length(user_model, key))
-            if value and not getattr(user, key, ""):
-                setattr(user, key, value)
-        user.save()
-    return created
-
-
-def load_series_file(path: Path) -> None:
-    """Series titles and descriptions; notes join them by ``series:`` (a slug or title)."""
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    if not isinstance(entries, list):
-        raise NoteFileError("must be a list of series")
-    for entry in entries:
-        if not isinstance(entry, dict) or not str(entry.get("title") or "").strip():
-            raise NoteFileError(f"every series needs a 'title': {entry!r}")
-        title = to_text(entry["title"], "title", _field_length(Series, "title"))
-        slug = (
-            _given_slug(str(entry["slug"]))[: _field_length(Series, "slug")]
-            if entry.get("slug")
-            else ""
-        )
-        series = (slug and Series.objects.filter(slug=slug).first()) or (
-            Series.objects.filter(title=title).first() or Series(slug=slug)
-        )
-        series.title = title
-        series.description = str(entry.get("description") or "")
-        series.save()
-
-
-def find_series(name: str) -> Series:
-    """The series a note's front matter names, by slug or title; a new one if neither."""
-    return (
-        Series.objects.filter(slug=name).first()
-        or Series.objects.filter(title=name).first()
-        or Series.objects.create(title=name)
-    )
 
 
 def import_paths(paths: list[Path], *, fetch: bool = False) -> ImportReport:

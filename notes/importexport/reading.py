@@ -197,7 +197,7 @@ def to_paper(entry: Any, where: str) -> dict[str, Any]:
 
 def identified_paper(entry: str | float, where: str) -> dict[str, Any]:
     """A paper named only by its identifier (``paper: arxiv:2106.09685`` or a DOI): found on
-    the site when it is saved, or fetched with --fetch (notes.importexport.importing)."""
+    the site when it is saved, or fetched with --fetch (notes.importexport.papers)."""
     text = str(entry).strip()
     if arxiv := normalize_arxiv(text):
         return {"arxiv": arxiv}

@@ -219,9 +219,7 @@ class Note(RenderedBody):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             # Published without a date the editor chose: dated now, never backdated.
             self.published_at = timezone.now()
-        before = (
-            Note.objects.filter(pk=self.pk).values("slug", "title_key").first() if self.pk else None
-        )
+        before = self.pk and Note.objects.filter(pk=self.pk).values("slug", "title_key").first()
         result = self.render()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -301,9 +299,7 @@ class Note(RenderedBody):
     @property
     def is_scheduled(self) -> bool:
         return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at > timezone.now()
+            bool(self.published_at) and self.status == self.Status.PUBLISHED and not self.is_public
         )
 
     @property

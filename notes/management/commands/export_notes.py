@@ -1,3 +1,5 @@
+"""``export_notes``: every note as Markdown with YAML front matter (the backup format)."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser

@@ -1,3 +1,5 @@
+"""``import_notes``: Markdown files with YAML front matter saved as notes."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser

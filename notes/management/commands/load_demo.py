@@ -1,3 +1,5 @@
+"""``load_demo``: the demo notes and an editor, for a first look at the site."""
+
 import secrets
 from pathlib import Path
 

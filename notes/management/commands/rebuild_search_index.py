@@ -1,3 +1,5 @@
+"""``rebuild_search_index``: every note's search document written again."""
+
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 

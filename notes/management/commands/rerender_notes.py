@@ -1,3 +1,5 @@
+"""``rerender_notes``: every body rendered again, after the pipeline changes."""
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
