@@ -154,6 +154,7 @@ def _derive_notes(Note, ids: list[int]) -> None:
     notes = list(Note.objects.filter(pk__in=ids).select_related("category"))
     all_tags = {tag.pk for pk in ids for tag in tags[pk]}
     weights = related.tag_weights(list(all_tags), related.recent_notes()) if all_tags else {}
+    found = related.candidates({pk: [tag.pk for tag in tags[pk]] for pk in ids}, weights)
     candidates: dict[int, tuple[list, list]] = {}
     indexed = set(SearchDocument.objects.filter(note__in=ids).values_list("note_id", flat=True))
     documents: list = []
@@ -171,9 +172,7 @@ def _derive_notes(Note, ids: list[int]) -> None:
             {**paper_fields(paper), "notices": notices.get(paper.pk, [])}
             for paper in papers[note.pk]
         ]
-        note.related_data = related.tag_candidates(
-            note.pk, [tag.pk for tag in tags[note.pk]], weights
-        )
+        note.related_data = found[note.pk]
         candidates[note.pk] = (previous, note.related_data)
     related.update_reverse(candidates)
     SearchDocument.objects.bulk_create(

@@ -11,7 +11,7 @@ import math
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, FloatField, Sum, Value, When
+from django.db.models import Count
 from taggit.models import TaggedItem
 
 LIMIT = 5
@@ -56,37 +56,44 @@ def recent_notes():
 def tag_candidates(
     pk: int, tag_ids: list[int], weights: dict[int, float] | None = None
 ) -> list[list]:
-    """The notes sharing the most (and the rarest) tags with note ``pk``: [[id, score], ...],
-    best first, computed on save (two queries; one when ``weights`` of its tags are given)
-    and stored in ``Note.related_data``. Drafts are left out; scheduled notes are kept, and
-    pages show only what is public when they run."""
-    if not tag_ids:
-        return []
-    Note = _note_model()
+    """The notes sharing the most (and the rarest) tags with note ``pk`` (``candidates``)."""
+    return candidates({pk: tag_ids}, weights)[pk]
+
+
+def candidates(
+    tags: dict[int, list[int]], weights: dict[int, float] | None = None
+) -> dict[int, list[list]]:
+    """For each note ``{pk: its tag ids}``, the notes sharing the most (and the rarest) tags
+    with it: [[id, score], ...], best first, stored in ``Note.related_data``. One query for
+    all of them (two without ``weights``), scored here: a batch of imported notes costs what
+    one saved note does. Drafts are left out; scheduled notes are kept, and pages show only
+    what is public when they run."""
+    found: dict[int, list[list]] = {pk: [] for pk in tags}
+    all_tags = {tag for tag_ids in tags.values() for tag in tag_ids}
+    if not all_tags:
+        return found
     recent = recent_notes()
     if weights is None:
-        weights = tag_weights(tag_ids, recent)
-    weights = {tag: weights[tag] for tag in tag_ids if tag in weights}
-    if not weights:
-        return []
-    score = Sum(
-        Case(
-            *(When(tag_id=tag, then=Value(weight)) for tag, weight in weights.items()),
-            output_field=FloatField(),
-        )
-    )
-    rows = (
-        TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Note),
-            tag_id__in=weights,
-            object_id__in=recent,
-        )
-        .exclude(object_id=pk)
-        .values_list("object_id")
-        .annotate(score=score)
-        .order_by("-score", "-object_id")[:CANDIDATES]
-    )
-    return [[other, round(value, 4)] for other, value in rows]
+        weights = tag_weights(list(all_tags), recent)
+    weighted = all_tags & weights.keys()
+    if not weighted:
+        return found
+    notes_with: dict[int, list[int]] = {}
+    for other, tag in TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(_note_model()),
+        tag_id__in=weighted,
+        object_id__in=recent,
+    ).values_list("object_id", "tag_id"):
+        notes_with.setdefault(tag, []).append(other)
+    for pk, tag_ids in tags.items():
+        scores: dict[int, float] = {}
+        for tag in dict.fromkeys(tag_ids):
+            for other in notes_with.get(tag, ()):
+                if other != pk:
+                    scores[other] = scores.get(other, 0.0) + weights[tag]
+        best = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))[:CANDIDATES]
+        found[pk] = [[other, round(value, 4)] for other, value in best]
+    return found
 
 
 def update_reverse(changes: dict[int, tuple[list[list], list[list]]]) -> None:
