@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from django.core.cache import cache
 
-from notes import paperfetch
+from notes.paperfetch import network
 
 FIXTURES = Path(__file__).parent / "fixtures" / "papers"
 
@@ -45,14 +45,15 @@ def replaying(
                 return httpx.Response(status, content=body)
         raise AssertionError(f"no recorded answer for {request.url}")
 
-    before = (paperfetch.transport, paperfetch.sleep)
-    paperfetch.transport = httpx.MockTransport(handle)
-    paperfetch.sleep = lambda seconds: None
+    # Set on the module that reads them: notes.paperfetch does not re-export them.
+    before = (network.transport, network.sleep)
+    network.transport = httpx.MockTransport(handle)
+    network.sleep = lambda seconds: None
     cache.clear()
     try:
         yield requests
     finally:
-        paperfetch.transport, paperfetch.sleep = before
+        network.transport, network.sleep = before
         cache.clear()
 
 
