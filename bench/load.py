@@ -4,7 +4,7 @@
                                    [--workers 4] [--json load-results.json]
 
 `make test-load` (about two minutes with the setup; not part of `make test`). A throwaway
-PostgreSQL database filled with notes (bench/run.py's fill()), a private redis-server (the
+PostgreSQL database filled with notes (bench/data.py's fill()), a private redis-server (the
 page cache and the site state, as deployed), gunicorn with production settings (sync
 workers, two per core) on loopback. Every page of the mix is fetched once (all must answer
 200), the notes' sitemap is timed alone, ``--warmup`` seconds of the same load let workers
@@ -31,13 +31,11 @@ restarted. The report is printed and written to ``--json``.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,20 +44,24 @@ import time
 import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
-from html.parser import HTMLParser
-from http.cookies import SimpleCookie
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.checking import (  # noqa: E402
+    Checker,
+    Event,
+    Memory,
+    judge,
+    memory_report,
+    scheduled_report,
+    staleness,
+)
+from bench.editor import EDITOR, PASSWORD, Editor, local_fields, request  # noqa: E402
 from bench.run import PG_SERVER, free_port  # noqa: E402
 
 RESULT = "LOAD-RESULT "
-EDITOR, PASSWORD = "load-editor", "load-editor-password-8c1f0e"
 SEARCHES = ["低秩", "模型", "注意力", "扩散", "适配", "矩阵", "lora", "attention", "transformer",
             "low rank", "fine-tuning", "benchmark"]  # fmt: skip
 # How often each kind of page is asked for (out of about 100): readers mostly open notes and
@@ -152,220 +154,7 @@ def weighted_paths(kinds: dict[str, list[str]], total: int = 2000) -> list[str]:
     return [urllib.parse.quote(path, safe="/?=&%") for path in lines]
 
 
-# --- HTTP --------------------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-    began: float
-    ended: float
-
-
-def request(base: str, method: str, path: str, body: bytes | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:  # fmt: skip
-    parts = urllib.parse.urlsplit(base)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    began = time.monotonic()
-    try:
-        connection.request(method, urllib.parse.quote(path, safe="/?=&%"), body, headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        return Answer(response.status, response.headers, data.decode(errors="replace"), began,
-                      time.monotonic())  # fmt: skip
-    finally:
-        connection.close()
-
-
-class FormReader(HTMLParser):
-    """The fields a browser would submit from the form with ``form_id``."""
-
-    def __init__(self, form_id: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.form_id = form_id
-        self.inside = False
-        self.fields: list[tuple[str, str]] = []
-        self.textarea: tuple[str, list[str]] | None = None
-        self.select: dict | None = None
-        self.option: dict | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        attributes = {name: value or "" for name, value in attrs}
-        if tag == "form":
-            self.inside = attributes.get("id") == self.form_id
-        if not self.inside:
-            return
-        name = attributes.get("name")
-        if tag == "input" and name:
-            kind = attributes.get("type", "text").lower()
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in attributes:
-                return
-            self.fields.append((name, attributes.get("value", "on" if kind == "checkbox" else "")))
-        elif tag == "textarea" and name:
-            self.textarea = (name, [])
-        elif tag == "select" and name:
-            self.select = {"name": name, "multiple": "multiple" in attributes, "options": []}
-        elif tag == "option" and self.select is not None:
-            self.option = {"value": attributes.get("value"), "selected": "selected" in attributes,
-                           "text": ""}  # fmt: skip
-            self.select["options"].append(self.option)
-
-    def handle_data(self, data: str) -> None:
-        if self.textarea is not None:
-            self.textarea[1].append(data)
-        elif self.option is not None:
-            self.option["text"] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.inside = False
-        elif tag == "textarea" and self.textarea is not None:
-            name, parts = self.textarea
-            text = "".join(parts)
-            self.fields.append((name, text[1:] if text.startswith("\n") else text))
-            self.textarea = None
-        elif tag == "option":
-            self.option = None
-        elif tag == "select" and self.select is not None:
-            options = self.select["options"]
-            chosen = [option for option in options if option["selected"]]
-            if not chosen and options and not self.select["multiple"]:
-                chosen = options[:1]
-            for option in chosen:
-                value = option["value"] if option["value"] is not None else option["text"].strip()
-                self.fields.append((self.select["name"], value))
-            self.select = None
-
-
-class Editor:
-    """An editor in the admin, over HTTP with a signed-in session, as a browser would."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.cookies: dict[str, str] = {}
-
-    def _send(self, method: str, path: str, fields: list[tuple[str, str]] | None = None) -> Answer:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if fields is not None:
-            body = urllib.parse.urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        answer = request(self.base, method, path, body, headers)
-        for header in answer.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return answer
-
-    def form(self, path: str, form_id: str) -> list[tuple[str, str]]:
-        answer = self._send("GET", path)
-        assert answer.status == 200, f"GET {path}: {answer.status}"
-        reader = FormReader(form_id)
-        reader.feed(answer.body)
-        assert reader.fields, f"no form #{form_id} at {path}"
-        return reader.fields
-
-    def sign_in(self) -> None:
-        fields = dict(self.form("/admin/login/?next=/admin/", "login-form"))
-        fields.update(username=EDITOR, password=PASSWORD)
-        answer = self._send("POST", "/admin/login/?next=/admin/", list(fields.items()))
-        assert answer.status == 302 and "sessionid" in self.cookies, answer.body[:2000]
-
-    def save(self, path: str, changes: dict[str, str],
-             form: list[tuple[str, str]] | None = None) -> Answer:  # fmt: skip
-        """Open the note form at ``path`` (unless given), change some fields, save; the answer
-        to the save (a redirect once the transaction is committed)."""
-        if form is None:
-            form = self.form(path, "note_form")
-        fields = [(name, value) for name, value in form if name not in changes]
-        fields += list(changes.items())
-        answer = self._send("POST", path, fields)
-        if answer.status != 302:
-            errors = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', answer.body, re.S)
-            raise AssertionError(f"saving {path}: {answer.status} {errors}")
-        return answer
-
-
-def local_fields(moment: float, zone: str) -> dict[str, str]:
-    """The admin's split date and time fields for an instant, in the site's time zone."""
-    when = datetime.fromtimestamp(moment, ZoneInfo(zone))
-    return {"published_at_0": f"{when:%Y-%m-%d}", "published_at_1": f"{when:%H:%M:%S}"}
-
-
-# --- What readers see while the editor works ----------------------------------------------
-
-
-@dataclass
-class Event:
-    kind: str  # "new", "edit" or "scheduled"
-    marker: str
-    urls: list[str]
-    sent: float = 0.0
-    committed: float = 0.0  # the save's answer arrived: committed before it
-    polls: list[tuple[str, float, float, bool, int]] = field(default_factory=list)
-
-
-class Checker:
-    """Readers pressing reload on the pages of the editor's latest saves: for each page a
-    thread asking for it again as soon as it has its answer (``per_page`` such threads,
-    staggered, to sample time more finely); every answer is kept with its timing."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.threads: list[threading.Thread] = []
-
-    def watch(self, event: Event, until: float, per_page: int = 1) -> None:
-        for index, url in enumerate(event.urls):
-            for offset in range(per_page if index == 0 else 1):
-                thread = threading.Thread(
-                    target=self._poll, args=(event, url, until, offset * 0.05), daemon=True
-                )
-                thread.start()
-                self.threads.append(thread)
-
-    def _poll(self, event: Event, url: str, until: float, delay: float) -> None:
-        time.sleep(delay)
-        while time.monotonic() < until:
-            try:
-                answer = request(self.base, "GET", url, timeout=10)
-            except OSError:
-                continue
-            shown = answer.status == 200 and event.marker in answer.body
-            event.polls.append((url, answer.began, answer.ended, shown, answer.status))
-
-    def join(self) -> None:
-        for thread in self.threads:
-            thread.join(timeout=15)
-
-
-class Memory(threading.Thread):
-    """Each gunicorn worker's VmRSS, once a second."""
-
-    def __init__(self, master: int) -> None:
-        super().__init__(daemon=True)
-        self.master = master
-        self.samples: list[tuple[float, dict[int, int]]] = []
-        self.stopping = threading.Event()
-
-    def workers(self) -> dict[int, int]:
-        children = Path(f"/proc/{self.master}/task/{self.master}/children").read_text().split()
-        sizes = {}
-        for pid in children:
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except FileNotFoundError:
-                continue
-            found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-            if found:
-                sizes[int(pid)] = int(found.group(1))
-        return sizes
-
-    def run(self) -> None:
-        while not self.stopping.wait(1.0 - time.monotonic() % 1.0):
-            self.samples.append((time.monotonic(), self.workers()))
+# --- The editor at work while readers watch ---------------------------------------------
 
 
 def edit_loop(editor: Editor, checker: Checker, events: list[Event], plan: dict,
@@ -411,63 +200,6 @@ def _edit_loop(editor: Editor, checker: Checker, events: list[Event], plan: dict
         editor.save(path, changes, form)
         event.committed = time.monotonic()
         events.append(event)
-
-
-def staleness(events: list[Event]) -> dict:
-    """For each save: how long after its answer the first reader request showed it, and how
-    many requests made after the answer did not."""
-    delays, stale = [], []
-    for event in events:
-        after = [poll for poll in event.polls if poll[1] >= event.committed]
-        stale_here = [poll for poll in after if not poll[3]]
-        stale += [(event.kind, event.marker, url, status) for url, _b, _e, _s, status in stale_here]
-        shown = [ended for _url, _began, ended, ok, _status in event.polls if ok]
-        if shown:
-            delays.append(max(0.0, min(shown) - event.committed))
-    return {
-        "saves": len(events),
-        "polls_after_save": sum(
-            1 for event in events for poll in event.polls if poll[1] >= event.committed
-        ),
-        "stale_answers_after_save": len(stale),
-        "stale_examples": stale[:10],
-        "seen_after_ms": {
-            "median": round(statistics.median(delays) * 1000, 1) if delays else None,
-            "max": round(max(delays) * 1000, 1) if delays else None,
-        },
-        "never_seen": len(events) - len(delays),
-        "save_ms": {
-            "median": round(statistics.median(e.committed - e.sent for e in events) * 1000, 1)
-            if events
-            else None,
-            "max": round(max(e.committed - e.sent for e in events) * 1000, 1) if events else None,
-        },
-    }
-
-
-def scheduled_report(event: Event, live_at: float) -> dict:
-    """Readers asking for the scheduled note's page and the home page around its time: when
-    the first request made after its time was, whether it showed the note, and whether any
-    answer before its time did (all times on the monotonic clock)."""
-    early = [poll for poll in event.polls if poll[3] and poll[2] < live_at]
-    # Made after its time (a margin for the clocks' reading): every one must show it.
-    after = [poll for poll in event.polls if poll[1] >= live_at + 0.01]
-    hidden_after = [poll for poll in after if not poll[3]]
-    shown = sorted(poll[1] for poll in event.polls if poll[3])
-    return {
-        "polls": len(event.polls),
-        "polls_before_its_time": sum(1 for poll in event.polls if poll[2] < live_at),
-        "shown_before_its_time": len(early),
-        # The first request that showed it was made this long after its time.
-        "first_shown_request_after_s": round(shown[0] - live_at, 3) if shown else None,
-        "first_shown_answer_after_s": round(
-            min(poll[2] for poll in event.polls if poll[3]) - live_at, 3
-        )
-        if shown
-        else None,
-        "requests_after_its_time": len(after),
-        "not_shown_after_its_time": len(hidden_after),
-    }
 
 
 # --- The run -----------------------------------------------------------------------------
@@ -715,72 +447,6 @@ def run(args: argparse.Namespace) -> dict:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def memory_report(start: dict[int, int], samples: list, began: float) -> dict:
-    """VmRSS per worker: at start (before the warm-up), at second 10 and at the end."""
-    if not samples:
-        return {}
-    at_ten = min(samples, key=lambda sample: abs(sample[0] - began - 10))[1]
-    last = samples[-1][1]
-    every_ten = [sizes for moment, sizes in samples if round(moment - began) % 10 == 0]
-    workers = {}
-    for pid, kilobytes in at_ten.items():
-        end = last.get(pid)
-        workers[str(pid)] = {
-            "start_mb": round(start.get(pid, 0) / 1024, 1),
-            "at_10s_mb": round(kilobytes / 1024, 1),
-            "end_mb": round(end / 1024, 1) if end else None,
-            "growth_pct": round((end - kilobytes) / kilobytes * 100, 1) if end else None,
-            "every_10s_mb": [round(sizes[pid] / 1024) for sizes in every_ten if pid in sizes],
-        }
-    return {
-        "workers": workers,
-        "replaced_workers": sorted(set(last) ^ set(at_ten)),
-        "max_growth_pct": max(
-            (w["growth_pct"] for w in workers.values() if w["growth_pct"] is not None),
-            default=None,
-        ),
-    }
-
-
-def judge(report: dict) -> list[str]:
-    failures = list(report["editor_failures"])
-    errors = sum(report["socket_errors"].values())
-    if errors:
-        failures.append(f"{errors} socket errors: {report['socket_errors']}")
-    if report["non_200"]:
-        failures.append(f"{report['non_200']} answers were not 200: {report['non_200_statuses']}")
-    stale = report["staleness"]
-    if stale["saves"] < 3:
-        failures.append(f"only {stale['saves']} saves were made")
-    if stale["stale_answers_after_save"] or stale["never_seen"]:
-        failures.append(
-            f"{stale['stale_answers_after_save']} answers after a save did not show it, "
-            f"{stale['never_seen']} saves never seen: {stale['stale_examples']}"
-        )
-    scheduled = report["scheduled"]
-    first = scheduled["first_shown_request_after_s"]
-    if first is None or first > 1.0:
-        failures.append(f"the scheduled note was first shown to a request made {first} s after "
-                        "its time (at most 1 s)")  # fmt: skip
-    if scheduled["not_shown_after_its_time"]:
-        failures.append(f"{scheduled['not_shown_after_its_time']} requests made after the "
-                        "scheduled note's time did not show it")  # fmt: skip
-    if scheduled["shown_before_its_time"]:
-        failures.append(f"the scheduled note was shown {scheduled['shown_before_its_time']} times "
-                        "before its time")  # fmt: skip
-    if not scheduled["polls_before_its_time"]:
-        failures.append("the scheduled note was not polled before its time")
-    memory = report["memory"]
-    if memory.get("replaced_workers"):
-        failures.append(f"workers were replaced during the run: {memory['replaced_workers']}")
-    growth = memory.get("max_growth_pct")
-    if growth is None or growth >= 10:
-        failures.append(f"a worker's memory grew by {growth} % between second 10 and the end")
-    if report["log_errors"]:
-        failures.append(f"{report['log_errors']} errors in gunicorn's log:\n{report['log_tail']}")
-    return failures
 
 
 if __name__ == "__main__":

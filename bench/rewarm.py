@@ -3,7 +3,7 @@ rendered once, as after any save (the site version rises and every page is cold 
 
     .venv/bin/python bench/rewarm.py [--notes 5000] [--no-papers]
 
-A throwaway PostgreSQL database filled as `make test-load` fills it (bench/run.py's fill()),
+A throwaway PostgreSQL database filled as `make test-load` fills it (bench/data.py's fill()),
 then each path of bench/load.py's mix fetched once in this process with the page cache off;
 the CPU time per kind of page is printed. docs/benchmarks.md ("The throughput drop,
 explained") has the numbers and what they mean.

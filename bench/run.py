@@ -23,10 +23,8 @@ pages: ≥ 0.5× bare.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import random
 import re
 import shutil
 import socket
@@ -37,194 +35,18 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+
+# Re-exported: the other scripts import these from bench.run, and rewarm.py swaps
+# bench.run.fill, which load.py's prepare looks up here when it runs.
+from bench.data import PG_SERVER, configure, count_queries, fill, page_paths  # noqa: E402
+from bench.importing import measure_import, throwaway_database  # noqa: E402
+
 PAGES = ["home", "deep", "detail", "category", "tag", "archive", "series", "feed",
          "search_zh", "search_en", "sitemap"]  # fmt: skip
-
-
-def configure() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_config.settings")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-0123456789-abcdefghij")
-    os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-    # Feeds and canonical links name the site by its configured address, never the Host.
-    os.environ.setdefault("DJANGO_SITE_URL", "http://127.0.0.1")
-    # Queries are counted with the page cache off: what a page costs when it is rendered.
-    os.environ.setdefault("DJANGO_PAGE_CACHE", "0")
-    os.environ.setdefault("DJANGO_STATIC_ROOT", tempfile.mkdtemp(prefix="bench-static-"))
-    if "DATABASE_URL" not in os.environ:
-        path = Path(tempfile.mkdtemp(prefix="bench-db-")) / "bench.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    import django
-
-    django.setup()
-
-
-def fill(count: int, *, papers: bool = True) -> None:
-    from django.utils import timezone
-    from taggit.models import Tag, TaggedItem
-
-    from notes.models import Category, Note, Series
-    from notes.rendering import render_markdown
-    from notes.rendering.plaintext import make_excerpt
-
-    categories = [
-        Category.objects.get_or_create(name=name)[0]
-        for name in ("Large Model", "Generative Model", "3D Model", "Reinforcement Learning")
-    ]
-    tags = [Tag.objects.get_or_create(name=f"标签{i}", slug=f"标签{i}")[0] for i in range(40)]
-    # Reading paths of ten parts each, over the newest notes.
-    series = [
-        Series.objects.get_or_create(title=f"系列 {i}", slug=f"series-{i}")[0] for i in range(20)
-    ]
-    body = (Path(ROOT) / "demo" / "notes" / "lora.md").read_text(encoding="utf-8")
-    body = body.split("---", 2)[2]
-    # Rendered once and reused: the benchmark measures pages, not the save-time pipeline.
-    html = render_markdown(body).html
-    excerpt = make_excerpt(html)
-    now = timezone.now()
-    rng = random.Random(7)
-    notes = [
-        Note(
-            title=f"基准笔记 Benchmark note {i}",
-            slug=f"bench-{i}",
-            category=categories[i % len(categories)],
-            body=body,
-            body_html=html,
-            excerpt=excerpt,
-            status=Note.Status.DRAFT if i % 50 == 0 else Note.Status.PUBLISHED,
-            published_at=now - timezone.timedelta(minutes=i),
-            series=series[i // 10] if i < 10 * len(series) else None,
-            series_position=i % 10 + 1 if i < 10 * len(series) else None,
-        )
-        for i in range(count)
-    ]
-    created = Note.objects.bulk_create(notes, batch_size=1000)
-    from django.contrib.contenttypes.models import ContentType
-
-    note_type = ContentType.objects.get_for_model(Note)
-    items = []
-    for note in created:
-        chosen = sorted(rng.sample(tags, 3), key=lambda tag: tag.name)
-        note.tag_data = [[tag.name, tag.slug] for tag in chosen]
-        items += [TaggedItem(tag=tag, content_type=note_type, object_id=note.pk) for tag in chosen]
-    TaggedItem.objects.bulk_create(items, batch_size=2000)
-    # A paper for every five notes, each listed by those five (one paper, many notes).
-    from notes.derive import paper_fields
-    from notes.models import NotePaper, Paper
-
-    def arxiv_id(i: int) -> str:  # 2101.10000, 2101.10001, …: valid and distinct
-        return f"{21 + i // 90000:02d}{1 + i // 9000 % 10:02d}.{i % 9000 + 10000:05d}"
-
-    shared = Paper.objects.bulk_create(
-        (
-            Paper(
-                title=f"Benchmark paper {i}",
-                authors="Edward J. Hu\nYelong Shen",
-                venue=("ICLR", "NeurIPS", "CVPR", "ICML")[i % 4],
-                year=2015 + i % 10,
-                arxiv=arxiv_id(i),
-                key=f"bench{i}",
-            )
-            for i in range((count + 4) // 5 if papers else 0)
-        ),
-        batch_size=1000,
-    )
-    NotePaper.objects.bulk_create(
-        (NotePaper(note=note, paper=shared[i // 5]) for i, note in enumerate(created) if shared),
-        batch_size=2000,
-    )
-    for i, note in enumerate(created):
-        note.paper_data = [{**paper_fields(shared[i // 5]), "notices": []}] if shared else []
-    # What the derive step writes of other objects (notes.derive): tags and papers as cards
-    # show them.
-    Note.objects.bulk_update(created, ["tag_data", "paper_data"], batch_size=1000)
-    index(created)
-    # Bulk inserts send no signals: the site's version is raised here, as a save would, so
-    # counts and cached pages are made for the filled database.
-    from notes.delivery import state
-
-    state.changed()
-
-
-def index(notes) -> None:
-    """Search documents for bulk-created notes (bulk_create skips save()): the same fields
-    notes.derive writes, in batches."""
-    from notes.models import SearchDocument
-    from notes.rendering.plaintext import plain_text
-    from notes.search.index import document_fields, latex_sources
-
-    cache: dict[str, tuple[str, list[str]]] = {}
-    rows = []
-    for note in notes:
-        if note.body_html not in cache:
-            cache[note.body_html] = (
-                plain_text(note.body_html, prose_only=False),
-                latex_sources(note.body_html),
-            )
-        text, latex = cache[note.body_html]
-        fields = document_fields(
-            title=note.title, meta=[note.category.name], summary=note.summary, body_text=text,
-            latex=latex,
-        )  # fmt: skip
-        rows.append(SearchDocument(note_id=note.pk, text=text, **fields))
-        if len(rows) >= 1000:
-            SearchDocument.objects.bulk_create(rows)
-            rows = []
-    SearchDocument.objects.bulk_create(rows)
-
-
-def page_paths(count: int) -> dict[str, str]:
-    """The pages measured, as paths of the filled database."""
-    from notes import related
-    from notes.models import Note, Series
-
-    public = Note.objects.published()
-    middle = public.order_by("-published_at")[count // 2]
-    # Its related-note candidates, as the derive step writes them (for the measured note
-    # only: deriving every note would slow the fill).
-    tag_ids = list(middle.tags.values_list("pk", flat=True))
-    Note.objects.filter(pk=middle.pk).update(
-        related_data=related.tag_candidates(middle.pk, tag_ids)
-    )
-    last_page = (public.count() + 19) // 20
-    year = middle.published_at.year
-    series = Series.objects.first()
-    return {
-        "home": "/",
-        "deep": f"/?page={last_page}",
-        "detail": middle.get_absolute_url(),
-        "category": "/category/large-model/",
-        "tag": "/tag/标签1/",
-        "archive": f"/archive/{year}/",
-        "series": series.get_absolute_url() if series else "/series/",
-        "feed": "/feed/",
-        "search_zh": "/search/?q=低秩",
-        "search_en": "/search/?q=lora",
-        "sitemap": "/sitemap.xml",
-        "papers": "/papers/",
-        "paper": middle.papers.get().get_absolute_url(),
-    }
-
-
-def count_queries(paths: dict[str, str]) -> dict[str, int]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    counts = {}
-    for name, path in paths.items():
-        client.get(path)  # warm the process (imports, content types), as a server would be
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        counts[name] = len(queries)
-    return counts
 
 
 def free_port() -> int:
@@ -416,42 +238,6 @@ def postgres_reachable() -> bool:
         return False
 
 
-def database_bytes(database: str, url: str, name: str) -> int:
-    """The database's size on disk: the SQLite file after VACUUM, or pg_database_size after
-    VACUUM FULL (both leave out space freed by deletes, which a long-lived database reuses)."""
-    if database != "postgres":
-        import sqlite3
-
-        path = url.removeprefix("sqlite:///")
-        with sqlite3.connect(path) as connection:
-            connection.execute("VACUUM")
-        return Path(path).stat().st_size
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/{name}", autocommit=True) as connection:
-        connection.execute("VACUUM FULL")
-        return connection.execute("SELECT pg_database_size(current_database())").fetchone()[0]
-
-
-@contextlib.contextmanager
-def throwaway_database(database: str, name: str, folder: Path) -> Iterator[str]:
-    """The URL of an empty database: a PostgreSQL one created here and dropped after, or a
-    SQLite file in ``folder`` (removed with it)."""
-    if database != "postgres":
-        yield f"sqlite:///{folder / f'{name}.sqlite3'}"
-        return
-    import psycopg
-
-    with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with psycopg.connect(PG_SERVER + "/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def run_case(database: str, notes: int, seconds: int, connections: int, pages: str = "") -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     out = folder / "result.json"
@@ -504,50 +290,6 @@ def ratios(result: dict) -> dict[str, float | None]:
         # The project's middleware around the same view, against none.
         "hello/bare": warm_ratio("hello", "bare") or ratio("hello", "bare"),
     }
-
-
-def measure_import(database: str, count: int) -> dict:
-    """`manage.py import_notes` of ``count`` files made from the demo notes (each a copy under
-    its own title and slug, with its math, code, tables and tags) into an empty database."""
-    import yaml
-
-    folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    files = folder / "notes"
-    files.mkdir()
-    sources = sorted((ROOT / "demo" / "notes").glob("*.md"))
-    for i in range(count):
-        _, meta, body = sources[i % len(sources)].read_text(encoding="utf-8").split("---", 2)
-        data = yaml.safe_load(meta)
-        data["title"] = f"{data['title']} · {i}"
-        data["slug"] = f"{data.get('slug') or sources[i % len(sources)].stem}-{i}"
-        data.pop("series", None)
-        data.pop("series_position", None)
-        front = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-        (files / f"note-{i}.md").write_text(f"---\n{front}---{body}", encoding="utf-8")
-    try:
-        with throwaway_database(database, f"bench_import_{count}", folder) as url:
-            env = {**os.environ, "DATABASE_URL": url}
-            manage = [sys.executable, str(ROOT / "manage.py")]
-            subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
-            subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
-            began = time.perf_counter()
-            subprocess.run(
-                [*manage, "import_notes", str(files)],
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            seconds = time.perf_counter() - began
-            size = database_bytes(database, url, f"bench_import_{count}")
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    print(f"database: {size / 1e6:.1f} MB, {size / count / 1e3:.1f} KB per note")
-    result = {"database": database, "notes": count, "seconds": round(seconds, 1),
-              "bytes_per_note": round(size / count),
-              "notes_per_second": round(count / seconds, 1)}  # fmt: skip
-    print(f"import_notes: {count} notes into {database} in {seconds:.0f} s "
-          f"({count / seconds:.0f} notes/s)")  # fmt: skip
-    return result
 
 
 def queries(result: dict) -> dict[str, int]:
