@@ -45,6 +45,10 @@ def _formula_units(math_html: str) -> int:
     return max(2, len(found.group(1)) // 4) if found else 4
 
 
+class _Finished(Exception):
+    """Raised at the first event after the excerpt is done: the rest cannot change it."""
+
+
 class _ExcerptBuilder(HTMLParser):
     def __init__(self, *, limit: int, minimum: int, language: str) -> None:
         super().__init__(convert_charrefs=True)
@@ -83,7 +87,7 @@ class _ExcerptBuilder(HTMLParser):
     # --- parsing ------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.done:
-            return
+            raise _Finished
         if self.math is not None:
             self.math.append(self.get_starttag_text() or "")
             if tag not in _VOID:
@@ -136,7 +140,7 @@ class _ExcerptBuilder(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self.done:
-            return
+            raise _Finished
         if self.math is not None:
             self.math.append(f"</{tag}>")
             self.math_depth -= 1
@@ -161,7 +165,7 @@ class _ExcerptBuilder(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self.done:
-            return
+            raise _Finished
         if self.math is not None:
             self.math.append(escape(data, quote=False))
             return
@@ -257,6 +261,9 @@ def excerpt_html(rendered_html: str, *, language: str, limit: int = 120, minimum
     display formulas inline, code and emphasis kept, tables named; about ``limit`` units long
     (see ``text_units``), ending at a sentence past ``minimum`` when one is there."""
     builder = _ExcerptBuilder(limit=limit, minimum=minimum, language=language)
-    builder.feed(rendered_html)
-    builder.close()
+    try:
+        builder.feed(rendered_html)
+        builder.close()
+    except _Finished:
+        pass
     return sanitize_html(builder.result())

@@ -106,18 +106,25 @@ def _glued_punctuation(node: _MathNode) -> str:
     return ""
 
 
-class _TextExtractor(HTMLParser):
-    """Collects the text of rendered HTML; with ``prose_only``, leaves out code, tables,
+# (prose_only, skip_links, marked): the ways the text of rendered HTML is read.
+_Way = tuple[bool, bool, bool]
+_WAYS: tuple[_Way, ...] = (
+    (True, False, False),  # excerpts
+    (False, False, False),  # reading time
+    (True, True, False),  # language
+    (False, False, True),  # search snippets
+)
+
+
+class _Reading:
+    """The text of rendered HTML read one way: with ``prose_only``, leaving out code, tables,
     headings, display math (marking where it stood), footnotes, the reference list and broken
     formulas; with ``skip_links`` also the text of links to other notes (their titles are not
     the prose) and of citations;
     with ``marked``, each formula as its LaTeX between FORMULA_START and FORMULA_END and
     table cells kept apart ("a | b / c | d"), for search snippets."""
 
-    def __init__(
-        self, *, prose_only: bool = True, skip_links: bool = False, marked: bool = False
-    ) -> None:
-        super().__init__(convert_charrefs=True)
+    def __init__(self, prose_only: bool, skip_links: bool, marked: bool) -> None:
         self.prose_only = prose_only
         self.skip_links = skip_links
         self.marked = marked
@@ -128,13 +135,8 @@ class _TextExtractor(HTMLParser):
         self._stack: list[tuple[str, bool]] = []
         self._cells = self._rows = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _VOID_TAGS:
-            if tag == "br":
-                self.parts.append(" ")
-            return
-        attributes = dict(attrs)
-        classes = (attributes.get("class") or "").split()
+    def start(self, tag: str, display_math: bool, prose_skip: bool, link_skip: bool) -> None:
+        """A start tag other than a void one; the flags say what kind of element it opens."""
         if tag == "annotation" and self._math:
             self._annotation = []
         if self.marked and not self._skip_depth:
@@ -149,24 +151,10 @@ class _TextExtractor(HTMLParser):
                 self._cells += 1
                 if self._cells > 1:
                     self.parts.append(" | ")
-        display_math = "math-display" in classes or (
-            tag == "math" and attributes.get("display") == "block"
-        )
         skip = (
             tag in _ALWAYS_SKIPPED
-            or (
-                self.prose_only
-                and (
-                    tag in _EXCERPT_SKIPS
-                    or display_math
-                    or "math-error" in classes
-                    # Footnote markers and the footnote list ("footnote", "footnote-ref").
-                    or any(c.startswith("footnote") for c in classes)
-                    # The reference list (notes.rendering.references).
-                    or (tag == "section" and "references" in classes)
-                )
-            )
-            or (self.skip_links and not _LINKED_CLASSES.isdisjoint(classes))
+            or (self.prose_only and prose_skip)
+            or (self.skip_links and link_skip)
         )
         if display_math and self.prose_only and not self._skip_depth:
             self.parts.append(_DISPLAY_GAP)
@@ -183,7 +171,7 @@ class _TextExtractor(HTMLParser):
         if tag in _BLOCK_TAGS and not self._math:
             self.parts.append(" ")
 
-    def handle_endtag(self, tag: str) -> None:
+    def end(self, tag: str) -> None:
         # Pop up to the matching tag so stray end tags cannot unbalance the skip counter.
         for index in range(len(self._stack) - 1, -1, -1):
             if self._stack[index][0] == tag:
@@ -214,7 +202,7 @@ class _TextExtractor(HTMLParser):
         # Punctuation after a formula that may wrap is kept in its MathML (its LaTeX lacks it).
         return formula_text(node.tex) + _glued_punctuation(node)
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if self._annotation is not None:
             self._annotation.append(data)
         if self._skip_depth:
@@ -225,16 +213,84 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-# A save reads the same body several ways (excerpt, reading time, language, search): each
-# parse of it is done once.
+class _TextExtractor(HTMLParser):
+    """Reads the text of rendered HTML in each of ``ways`` (see ``_Reading``) in one parse."""
+
+    def __init__(self, ways: tuple[_Way, ...]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ways = ways
+        self.readings = [_Reading(*way) for way in ways]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_TAGS:
+            if tag == "br":
+                for reading in self.readings:
+                    reading.parts.append(" ")
+            return
+        attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
+        display_math = "math-display" in classes or (
+            tag == "math" and attributes.get("display") == "block"
+        )
+        prose_skip = (
+            tag in _EXCERPT_SKIPS
+            or display_math
+            or "math-error" in classes
+            # Footnote markers and the footnote list ("footnote", "footnote-ref").
+            or any(c.startswith("footnote") for c in classes)
+            # The reference list (notes.rendering.references).
+            or (tag == "section" and "references" in classes)
+        )
+        link_skip = not _LINKED_CLASSES.isdisjoint(classes)
+        for reading in self.readings:
+            reading.start(tag, display_math, prose_skip, link_skip)
+
+    def handle_endtag(self, tag: str) -> None:
+        for reading in self.readings:
+            reading.end(tag)
+
+    def handle_data(self, data: str) -> None:
+        for reading in self.readings:
+            reading.data(data)
+
+    def texts(self) -> dict[_Way, str]:
+        """Each way's text, whitespace collapsed."""
+        return {
+            way: " ".join("".join(reading.parts).split())
+            for way, reading in zip(self.ways, self.readings, strict=True)
+        }
+
+
+# A save reads the same body several ways (excerpt, reading time, language, search): one
+# parse reads it every way, and is kept for the calls that follow.
 @functools.lru_cache(maxsize=16)
+def _read(rendered_html: str) -> dict[_Way, str]:
+    extractor = _TextExtractor(_WAYS)
+    extractor.feed(rendered_html)
+    extractor.close()
+    return extractor.texts()
+
+
+# Shorter HTML (headings, captions) is read only the way asked, and kept apart, so that
+# reading it cannot push a body out.
+_SHORT_HTML = 2048
+
+
+@functools.lru_cache(maxsize=64)
+def _extract_one(rendered_html: str, way: _Way) -> str:
+    extractor = _TextExtractor((way,))
+    extractor.feed(rendered_html)
+    extractor.close()
+    return extractor.texts()[way]
+
+
 def _extract(
     rendered_html: str, *, prose_only: bool, skip_links: bool = False, marked: bool = False
 ) -> str:
-    extractor = _TextExtractor(prose_only=prose_only, skip_links=skip_links, marked=marked)
-    extractor.feed(rendered_html)
-    extractor.close()
-    return " ".join("".join(extractor.parts).split())
+    way = (prose_only, skip_links, marked)
+    if len(rendered_html) < _SHORT_HTML:
+        return _extract_one(rendered_html, way)
+    return _read(rendered_html)[way]
 
 
 def plain_text(rendered_html: str, *, prose_only: bool = True) -> str:

@@ -4,6 +4,7 @@ MathML tags, attributes and URL schemes; links marked, scripts and styles droppe
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import urlsplit
 
 import bleach
@@ -137,7 +138,15 @@ class _LinearTreeWalker(html5lib_shim.getTreeWalker("etree")):
         return (parent, parent_key, parents, None) if parents else parent
 
 
+_per_thread = threading.local()
+
+
 def _cleaner() -> bleach.Cleaner:
+    # Reused, as bleach advises (building one costs a parser and its tables); a Cleaner is
+    # not thread-safe, so each thread keeps its own.
+    cleaner = getattr(_per_thread, "cleaner", None)
+    if cleaner is not None:
+        return cleaner
     cleaner = bleach.Cleaner(
         tags=ALLOWED_TAGS,
         attributes=_allowed_attribute,
@@ -154,6 +163,7 @@ def _cleaner() -> bleach.Cleaner:
         ],
     )
     cleaner.walker = _LinearTreeWalker
+    _per_thread.cleaner = cleaner
     return cleaner
 
 
