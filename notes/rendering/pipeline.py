@@ -38,6 +38,7 @@ from notes.rendering.plaintext import (
     detect_language,
     make_excerpt,
     plain_text,
+    read_every_way,
     reading_minutes,
 )
 from notes.rendering.references import HEADINGS, references_html
@@ -222,6 +223,7 @@ def render_markdown(source: str, context: RenderContext | None = None) -> Render
     except RenderTimeout:
         return _unformatted(source, LimitProblem(Limit.TIME, limits.seconds, limits.seconds))
     # The body without its reference list: that is no prose, and no reading.
+    read_every_way(body_html)
     language = detect_language(body_html)
     return RenderResult(
         html=safe_html,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -261,21 +262,28 @@ class _TextExtractor(HTMLParser):
         }
 
 
-# A save reads the same body several ways (excerpt, reading time, language, search): one
-# parse reads it every way, and is kept for the calls that follow.
-@functools.lru_cache(maxsize=16)
-def _read(rendered_html: str) -> dict[_Way, str]:
+# A save reads the same body several ways (excerpt, reading time, language, search): the
+# pipeline reads it every way in one parse, kept for the calls that follow.
+_EVERY_WAY: dict[str, dict[_Way, str]] = {}
+_EVERY_WAY_KEPT = 16
+_EVERY_WAY_LOCK = threading.Lock()
+
+
+def read_every_way(rendered_html: str) -> None:
+    """Read a rendered body every way at once, ahead of the calls that will ask for it."""
+    if rendered_html in _EVERY_WAY:
+        return
     extractor = _TextExtractor(_WAYS)
     extractor.feed(rendered_html)
     extractor.close()
-    return extractor.texts()
+    with _EVERY_WAY_LOCK:
+        _EVERY_WAY[rendered_html] = extractor.texts()
+        while len(_EVERY_WAY) > _EVERY_WAY_KEPT:
+            del _EVERY_WAY[next(iter(_EVERY_WAY))]
 
 
-# Shorter HTML (headings, captions) is read only the way asked, and kept apart, so that
-# reading it cannot push a body out.
-_SHORT_HTML = 2048
-
-
+# Anything else (a heading, a caption, a body rendered in another process) is read only the
+# way asked.
 @functools.lru_cache(maxsize=64)
 def _extract_one(rendered_html: str, way: _Way) -> str:
     extractor = _TextExtractor((way,))
@@ -288,9 +296,8 @@ def _extract(
     rendered_html: str, *, prose_only: bool, skip_links: bool = False, marked: bool = False
 ) -> str:
     way = (prose_only, skip_links, marked)
-    if len(rendered_html) < _SHORT_HTML:
-        return _extract_one(rendered_html, way)
-    return _read(rendered_html)[way]
+    texts = _EVERY_WAY.get(rendered_html)
+    return texts[way] if texts is not None else _extract_one(rendered_html, way)
 
 
 def plain_text(rendered_html: str, *, prose_only: bool = True) -> str:

@@ -3,8 +3,6 @@ must be what reading that HTML alone, one way, gives."""
 
 from __future__ import annotations
 
-import pytest
-
 from notes.rendering import CitedWork, LinkTarget, RenderContext, plaintext, render_markdown
 from notes.rendering.plaintext import marked_text
 
@@ -45,29 +43,34 @@ def _alone(html: str) -> dict[tuple[bool, bool, bool], str]:
     return {way: plaintext._extract_one.__wrapped__(html, way) for way in plaintext._WAYS}
 
 
-@pytest.fixture
-def rendered() -> tuple[str, str]:
-    """A body long enough to be read every way at once, and its HTML with the references."""
-    result = render_markdown(BODY * 4, CONTEXT)
-    body, _, section = result.html.rpartition('\n<section class="references"')
-    assert section and len(body) >= plaintext._SHORT_HTML
-    return body, result.html
-
-
-def test_one_parse_reads_every_way_as_each_alone(rendered: tuple[str, str]) -> None:
-    body, html = rendered
+def test_one_parse_reads_every_way_as_each_alone() -> None:
+    html = render_markdown(BODY * 4, CONTEXT).html
+    body = html.rpartition('\n<section class="references"')[0]
     for text in (body, html):
-        plaintext._read.cache_clear()
-        assert plaintext._read(text) == _alone(text)
+        plaintext._EVERY_WAY.clear()
+        plaintext.read_every_way(text)
+        assert plaintext._EVERY_WAY[text] == _alone(text)
 
 
 def test_search_text_after_rendering_is_the_kept_reading() -> None:
     """The derive step asks for the search text of the HTML just rendered: a body without a
     reference list is read already, and it is what reading it alone gives."""
     source = BODY.replace(" [@hu2022lora]", "") * 4
-    plaintext._read.cache_clear()
+    plaintext._EVERY_WAY.clear()
+    plaintext._extract_one.cache_clear()
     result = render_markdown(source, CONTEXT)
-    before = plaintext._read.cache_info()
+    misses = plaintext._extract_one.cache_info().misses
     marked = marked_text(result.html)
-    assert plaintext._read.cache_info().hits == before.hits + 1
+    assert plaintext._extract_one.cache_info().misses == misses  # no parse of its own
     assert marked == _alone(result.html)[(False, False, True)]
+
+
+def test_a_body_rendered_elsewhere_is_read_only_the_way_asked() -> None:
+    """An import renders bodies in worker processes: the saving process reads only the
+    search text, not every way."""
+    html = render_markdown(BODY * 4, CONTEXT).html
+    plaintext._EVERY_WAY.clear()
+    plaintext._extract_one.cache_clear()
+    assert marked_text(html) == _alone(html)[(False, False, True)]
+    assert html not in plaintext._EVERY_WAY
+    assert plaintext._extract_one.cache_info().currsize == 1
