@@ -48,9 +48,13 @@ class PaperQuerySet(models.QuerySet):
         from notes.models.note import Note
 
         published = Note.objects.published()
-        return self.filter(
-            models.Q(notes__in=published) | models.Q(cited_by__in=published)
-        ).distinct()
+        # EXISTS, not a join and DISTINCT: each paper is checked once, and the index's page
+        # of papers is found without collapsing a row per note first.
+        listed = NotePaper.objects.filter(paper=models.OuterRef("pk"), note__in=published)
+        cited = Note.cites.through.objects.filter(
+            paper=models.OuterRef("pk"), note__in=published
+        )
+        return self.filter(models.Exists(listed) | models.Exists(cited))
 
     def find(self, ident: str) -> Paper | None:
         """The paper an address or citation names: an arXiv id, a DOI or its key."""
