@@ -62,6 +62,14 @@ class State:
         """A tag's published notes: its stored count (``TagCount``) and those gone live."""
         return counted + sum(1 for _time, place in self.live if tag_id in place["tags"])
 
+    def papers_count(self) -> int | None:
+        """Papers readers may see (``Paper.objects.discussed()``), with those a note gone live
+        since brought in; None for a row written before papers were counted."""
+        if "papers" not in self.counts:
+            return None
+        new = {paper for _time, place in self.live for paper in place.get("papers", ())}
+        return self.counts["papers"] + len(new)
+
     def live_tag_ids(self) -> set[int]:
         return {tag for _time, place in self.live for tag in place["tags"]}
 
@@ -212,6 +220,8 @@ def _count(now: datetime) -> tuple[list, dict, list]:
         content_type=note_type, object_id__in=[row[0] for row in scheduled]
     ).values_list("object_id", "tag_id"):
         tags.setdefault(note, []).append(tag)
+    counts["papers"] = _model("Paper").objects.discussed(now).count()
+    new_papers = _new_papers([row[0] for row in scheduled], now) if scheduled else {}
     counts["scheduled"] = [
         [
             when.isoformat(),
@@ -220,6 +230,7 @@ def _count(now: datetime) -> tuple[list, dict, list]:
                 "series": series,
                 "month": f"{timezone.localtime(when):%Y-%m}",
                 "tags": sorted(tags.get(pk, [])),
+                "papers": sorted(new_papers.get(pk, [])),
             },
         ]
         for pk, when, category, series in scheduled
@@ -234,3 +245,18 @@ def _count(now: datetime) -> tuple[list, dict, list]:
         .annotate(n=Count("pk"))
     )
     return navigation, counts, tag_counts
+
+
+def _new_papers(scheduled: list[int], now: datetime) -> dict[int, set[int]]:
+    """For each scheduled note, the papers it lists or cites that no published note does yet:
+    readers count them in when it goes live."""
+    Note, Paper = _model("Note"), _model("Paper")
+    theirs: dict[int, set[int]] = {}
+    for model in (_model("NotePaper"), Note.cites.through):
+        for note, paper in model.objects.filter(note__in=scheduled).values_list(
+            "note_id", "paper_id"
+        ):
+            theirs.setdefault(note, set()).add(paper)
+    mentioned = set().union(*theirs.values())
+    seen = set(Paper.objects.discussed(now).filter(pk__in=mentioned).values_list("pk", flat=True))
+    return {note: papers - seen for note, papers in theirs.items()}

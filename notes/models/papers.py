@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -43,17 +45,15 @@ _KEY = RegexValidator(
 
 
 class PaperQuerySet(models.QuerySet):
-    def discussed(self) -> PaperQuerySet:
+    def discussed(self, now: datetime | None = None) -> PaperQuerySet:
         """Papers readers may see: those at least one published note lists or cites."""
         from notes.models.note import Note
 
-        published = Note.objects.published()
+        published = Note.objects.published(now)
         # EXISTS, not a join and DISTINCT: each paper is checked once, and the index's page
         # of papers is found without collapsing a row per note first.
         listed = NotePaper.objects.filter(paper=models.OuterRef("pk"), note__in=published)
-        cited = Note.cites.through.objects.filter(
-            paper=models.OuterRef("pk"), note__in=published
-        )
+        cited = Note.cites.through.objects.filter(paper=models.OuterRef("pk"), note__in=published)
         return self.filter(models.Exists(listed) | models.Exists(cited))
 
     def find(self, ident: str) -> Paper | None:

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.generic import DetailView, ListView
 
+from notes.delivery import state
 from notes.models import Note, NotePaper, Paper, PaperFinding
 from notes.views.lists import PagesMixin
 
@@ -40,6 +41,10 @@ class PaperListView(PagesMixin, ListView):
             )
         self.query = query
         return papers
+
+    def known_count(self) -> int | None:
+        # The whole index is counted with the site state; a search of it counts its matches.
+        return None if self.query else state.current(self.request).papers_count()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -3,8 +3,14 @@ queries however many papers and notes there are."""
 
 from __future__ import annotations
 
-from django.test import Client, TestCase
+from datetime import timedelta
+from unittest import mock
 
+from django.db import connection
+from django.test import Client, TestCase
+from django.utils import timezone
+
+from notes.delivery import state
 from notes.models import Note, Paper, PaperFinding
 from tests.factories import make_category, make_note, settle
 
@@ -58,9 +64,53 @@ class PaperPagesTests(TestCase):
 
     def test_pages_run_a_fixed_number_of_queries(self) -> None:
         Client().get("/papers/")
-        with self.assertNumQueries(3):  # the site state, the count, the page of papers
+        # The site state (which counts the papers) and the page of papers.
+        with self.assertNumQueries(2):
             Client().get("/papers/?page=1")
+        with self.assertNumQueries(3):  # a search of the index counts its matches
+            Client().get("/papers/?q=venue")
         Client().get("/papers/2106.09685/")
         # The site state, the paper, its notes (listing or citing it), its accepted findings.
         with self.assertNumQueries(4):
             Client().get("/papers/2106.09685/?x=1")
+
+    def test_the_index_counts_what_it_lists(self) -> None:
+        """Its page count comes from the site state: a paper brought in or taken away by a
+        note, or deleted, changes it at once."""
+        listed = len(Paper.objects.discussed())
+        self.assertEqual(state.current().papers_count(), listed)
+        self.assertEqual(listed, 13)
+        make_note("Another", category=make_category("More")).papers.add(self.hidden)
+        self.assertEqual(state.current().papers_count(), 14)
+        Paper.objects.get(title="Paper 3").delete()
+        self.assertEqual(state.current().papers_count(), 13)
+        self.assertEqual(self.client.get("/papers/").context["paginator"].count, 13)
+
+
+class ScheduledPaperTests(TestCase):
+    def test_a_scheduled_notes_paper_is_counted_at_its_time_without_a_write(self) -> None:
+        category = make_category("定时")
+        make_note("已发布", category=category).papers.add(
+            Paper.objects.create(title="On the site", arxiv="2106.00001")
+        )
+        soon = timezone.now() + timedelta(minutes=5)
+        scheduled = make_note("定时的", category=category, published_at=soon)
+        new = Paper.objects.create(title="Brought by the scheduled note", arxiv="2106.00002")
+        scheduled.papers.add(new, Paper.objects.get(arxiv="2106.00001"))
+        page = self.client.get("/papers/")
+        self.assertEqual(page.context["paginator"].count, 1)
+        self.assertNotContains(page, "Brought by the scheduled note")
+
+        def refuse_writes(execute, sql, params, many, context):
+            if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+                raise AssertionError(f"a reader wrote: {sql}")
+            return execute(sql, params, many, context)
+
+        later = soon + timedelta(seconds=1)
+        with (
+            mock.patch("django.utils.timezone.now", return_value=later),
+            connection.execute_wrapper(refuse_writes),
+        ):
+            page = self.client.get("/papers/")
+        self.assertEqual(page.context["paginator"].count, 2)
+        self.assertContains(page, "Brought by the scheduled note")
