@@ -7,10 +7,12 @@ Plain functions over the real models (no factory library): every note goes throu
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
+from django.db import connection
 from django.utils import timezone
 
 from notes.models import Category, Note
@@ -211,3 +213,16 @@ def form_data(html: str, form_id: str = "note_form") -> dict[str, list[str]]:
     parser.feed(html)
     assert parser.data, f"no form #{form_id} on the page"
     return parser.data
+
+
+@contextmanager
+def writes_refused() -> Iterator[None]:
+    """Any INSERT, UPDATE or DELETE on the database fails the test: readers only read."""
+
+    def refuse(execute, sql, params, many, context):
+        if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
+            raise AssertionError(f"a reader's request wrote: {sql[:200]}")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse):
+        yield

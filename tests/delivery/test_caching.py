@@ -8,14 +8,13 @@ from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
 from django.test import TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from notes.delivery import caching, state
 from notes.models import Note, Series
-from tests.factories import make_category, make_note
+from tests.factories import make_category, make_note, writes_refused
 
 
 class PageCacheTests(TestCase):
@@ -260,15 +259,10 @@ class ScheduledNoteTests(TestCase):
         self.assertContains(self.client.get("/category/"), "1")
         self.assertEqual(self.client.get("/tag/定时标签/").status_code, 404)
 
-        def refuse_writes(execute, sql, params, many, context):
-            if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-                raise AssertionError(f"a reader wrote: {sql}")
-            return execute(sql, params, many, context)
-
         later = soon + timedelta(seconds=1)
         with (
             mock.patch("django.utils.timezone.now", return_value=later),
-            connection.execute_wrapper(refuse_writes),
+            writes_refused(),
         ):
             site = state.current()
             tag = self.client.get("/tag/定时标签/")

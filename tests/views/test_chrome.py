@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import copy
-from contextlib import contextmanager
 from datetime import timedelta
 from unittest import mock
 
 from django.conf import settings
-from django.db import connection
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from notes.delivery import caching
 from notes.models import Series
-from tests.factories import RICH_BODY, make_category, make_note
-
-
-@contextmanager
-def writes_refused():
-    """Any INSERT, UPDATE or DELETE on the database fails the test."""
-
-    def refuse(execute, sql, params, many, context):
-        if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-            raise AssertionError(f"a reader's request wrote: {sql[:200]}")
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(refuse):
-        yield
+from tests.factories import RICH_BODY, make_category, make_note, writes_refused
 
 
 def templates_with(overrides: dict[str, str]) -> list[dict]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest import mock
 
-from django.db import connection
 from django.test import Client, TestCase
 from django.utils import timezone
 
 from notes.delivery import state
 from notes.models import Note, Paper, PaperFinding
-from tests.factories import make_category, make_note, settle
+from tests.factories import make_category, make_note, settle, writes_refused
 
 
 class PaperPagesTests(TestCase):
@@ -101,15 +100,10 @@ class ScheduledPaperTests(TestCase):
         self.assertEqual(page.context["paginator"].count, 1)
         self.assertNotContains(page, "Brought by the scheduled note")
 
-        def refuse_writes(execute, sql, params, many, context):
-            if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-                raise AssertionError(f"a reader wrote: {sql}")
-            return execute(sql, params, many, context)
-
         later = soon + timedelta(seconds=1)
         with (
             mock.patch("django.utils.timezone.now", return_value=later),
-            connection.execute_wrapper(refuse_writes),
+            writes_refused(),
         ):
             page = self.client.get("/papers/")
         self.assertEqual(page.context["paginator"].count, 2)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
 from django.template.loader import render_to_string
 from django.test import TestCase
 from django.utils import timezone
 
-from tests.factories import RICH_BODY, make_category, make_note, make_notes
+from tests.factories import RICH_BODY, make_category, make_note, make_notes, writes_refused
 from tests.views.helpers import PER_PAGE
 
 # --- Server errors ------------------------------------------------------------------
@@ -74,12 +73,7 @@ class ReadersOnlyReadTests(TestCase):
         ]  # fmt: skip
         paths += ["/en" + path for path in paths if not path.startswith(("/sitemap", "/robots"))]
 
-        def refuse_writes(execute, sql, params, many, context):
-            if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-                raise AssertionError(f"a reader's request wrote: {sql[:200]}")
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(refuse_writes):
+        with writes_refused():
             for path in paths:
                 with self.subTest(path=path):
                     response = self.client.get(path)

@@ -7,14 +7,13 @@ from datetime import timedelta
 from unittest import mock
 
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from notes.models import Note, PreviewLink
 from notes.models.sharing import MAX_AGE, _LinkSigner
-from tests.factories import make_category, make_note, settle
+from tests.factories import make_category, make_note, settle, writes_refused
 
 
 def make_link(note: Note, *, days: float = 7, created_at=None) -> PreviewLink:
@@ -22,12 +21,6 @@ def make_link(note: Note, *, days: float = 7, created_at=None) -> PreviewLink:
     return PreviewLink.objects.create(
         note=note, created_at=created_at, expires_at=created_at + timedelta(days=days)
     )
-
-
-def refuse_writes(execute, sql, params, many, context):
-    if sql.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-        raise AssertionError(f"a preview wrote: {sql[:200]}")
-    return execute(sql, params, many, context)
 
 
 class SharedPreviewTestCase(TestCase):
@@ -217,7 +210,7 @@ class RefusedLinkTests(SharedPreviewTestCase):
 
 class ReadersOnlyReadTests(SharedPreviewTestCase):
     def test_a_preview_reads_and_never_writes(self) -> None:
-        with connection.execute_wrapper(refuse_writes):
+        with writes_refused():
             for url in (self.url(), "/en" + self.url(), "/preview/bad:token:here/"):
                 with self.subTest(url=url[:30]):
                     self.assertIn(self.client.get(url).status_code, (200, 404))
