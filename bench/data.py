@@ -110,11 +110,11 @@ def fill(count: int, *, papers: bool = True) -> None:
     # show them.
     Note.objects.bulk_update(created, ["tag_data", "paper_data"], batch_size=1000)
     index(created)
-    # Bulk inserts send no signals: the site's version is raised here, as a save would, so
-    # counts and cached pages are made for the filled database.
-    from notes.delivery import state
+    # Bulk inserts send no signals: the derive step's site-wide part runs here, as after a
+    # save (papers discussed, the site's version and counts).
+    from notes import derive
 
-    state.changed()
+    derive.changed()
 
 
 def index(notes) -> None:

@@ -17,7 +17,8 @@ ratio to it. Kept out of `make test`: speed goals live here.
 costs. `bare` is the same bytes (gzipped once at start) from a bare Django app in its own
 gunicorn beside the site's (bench/bare.py: 2 sync workers, no middleware, no apps, DEBUG off),
 measured the same way in each run; `*/bare` ratios count the whole stack. The goal for cached
-pages: ≥ 0.5× bare.
+pages: ≥ 0.5× bare. The warm run also measures `stock`: the bare view behind Django's own page
+cache middleware on the same Redis (bench/stock.py), what Django's tools alone reach.
 """
 
 from __future__ import annotations
@@ -136,16 +137,22 @@ def serve_and_load(
         env["DJANGO_PAGE_CACHE"] = "0"
     server = gunicorn("bench.wsgi", port, env)
     bare = gunicorn("bench.bare", bare_port, env)  # it names its own settings
+    servers = [server, bare]
+    urls = {"hello": base + "/_hello/", "bare": bare_base + "/_hello/"}
+    if warm:
+        # Django's own page cache around the bare view, on the same Redis (bench/stock.py).
+        stock_port = free_port()
+        servers.append(gunicorn("bench.stock", stock_port, env))
+        urls["stock"] = f"http://127.0.0.1:{stock_port}/_hello/"
     try:
-        wait_until_up(base + "/_hello/")
-        wait_until_up(bare_base + "/_hello/")
+        for url in list(urls.values()):
+            wait_until_up(url)
         gzip = {"Accept-Encoding": "gzip"}
         results = {}
-        urls = {"hello": base + "/_hello/", "bare": bare_base + "/_hello/"}
         for name, path in paths.items():
             urls[name] = base + urllib.parse.quote(path, safe="/?=&")
         for name, url in urls.items():
-            baseline = name in ("hello", "bare")
+            baseline = name in ("hello", "bare", "stock")
             status, headers, body = fetch(url, gzip)
             assert status == 200, (name, status)
             cold = wrk(url, seconds, connections, gzip)
@@ -161,7 +168,7 @@ def serve_and_load(
         results["_worker_rss_mb"] = worker_rss_mb(server.pid)
         return results
     finally:
-        for process in (server, bare):
+        for process in servers:
             process.terminate()
             process.wait()
 
@@ -287,6 +294,10 @@ def ratios(result: dict) -> dict[str, float | None]:
         "detail_cached/bare": warm_ratio("detail_cached", "bare"),
         "feed_cached/bare": warm_ratio("feed_cached", "bare"),
         "home_304/bare": warm_ratio("home_cached_304", "bare") or ratio("home_304", "bare"),
+        # Against Django's own page cache around the bare view, on the same Redis.
+        "home_cached/stock": warm_ratio("home_cached", "stock"),
+        "detail_cached/stock": warm_ratio("detail_cached", "stock"),
+        "stock/bare": warm_ratio("stock", "bare"),
         # The project's middleware around the same view, against none.
         "hello/bare": warm_ratio("hello", "bare") or ratio("hello", "bare"),
     }
@@ -373,7 +384,7 @@ def report(runs: dict[str, dict]) -> None:
         warm = result.get("warm") or {}
         for name, page in warm.items():
             timing = f"{page['p50_ms']:8.1f} {page['p99_ms']:8.1f}"
-            label = f"{name} (warm)" if name in ("hello", "bare") else name
+            label = f"{name} (warm)" if name in ("hello", "bare", "stock") else name
             print(f"{label:14} {page['rps']:8.0f} {ratio(page, warm['hello'])} "
                   f"{ratio(page, warm.get('bare', bare))} {timing} {page['bytes']:8}")  # fmt: skip
     scales = sorted({int(key.split("/")[1]) for key in runs})

@@ -3,9 +3,10 @@
 A note's own rendering is made by ``Note.save()``. Everything that depends on other objects
 is made here, and only here: each note's search document, its tags and papers as cards show
 them, its related-note candidates (both ways), the notes whose [[links]] name a renamed or
-deleted note, and the site state (notes.delivery.state). A save, an import, a delete or a rename of
-a category, tag, series or author all end in ``changed()``; inside ``batch()`` (an import, a
-bulk action) the step runs once, for everything the batch touched, when the batch ends.
+deleted note, when each paper became discussed, and the site state (notes.delivery.state).
+A save, an import, a delete or a rename of a category, tag, series or author all end in
+``changed()``; inside ``batch()`` (an import, a bulk action) the step runs once, for
+everything the batch touched, when the batch ends.
 
 The step runs inside the change's transaction, so the derived rows commit with it.
 ``VERSION`` names what this step writes; raise it when that changes, and run
@@ -57,9 +58,7 @@ def site_once() -> Iterator[None]:
     finally:
         due, _local.site_deferred = _local.site_deferred, None
         if due:
-            from notes.delivery import state
-
-            state.changed()
+            _site_changed()
 
 
 @contextmanager
@@ -118,11 +117,22 @@ def run(notes: Iterable[int] = (), names: Iterable[str] = (), *, site: bool = Tr
         _derive_notes(Note, sorted(ids))
     if site or ids or keys:
         if getattr(_local, "site_deferred", None) is not None:
-            # A new version at once (no page is kept past the change); counts at the end.
+            # A new version at once (no page is kept past the change), with this group's
+            # papers readers may now see; counts and every paper at the end.
             _local.site_deferred = True
+            _model("Paper").objects.refresh_discussed(notes=ids)
             state.bump()
         else:
-            state.changed()
+            _site_changed()
+
+
+def _site_changed() -> None:
+    """What readers see of the whole site: which papers are discussed, then the site state
+    (its counts read them)."""
+    from notes.delivery import state
+
+    _model("Paper").objects.refresh_discussed()
+    state.changed()
 
 
 def _derive_notes(Note, ids: list[int]) -> None:

@@ -124,10 +124,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(env_str("DJANGO_DB_CONNECT_TIMEOUT", "3"))
     )
-    # Django's cursors bind parameters on the client and never prepare; psycopg prepares a
-    # statement only where the code asks for it (the note page's statement, whose planning
-    # cost more than its run: notes.neighbours). Django's default (None) would forbid that.
-    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+    # Parameters bound on the server, and psycopg's own default of preparing a statement a
+    # connection has run five times (Django's default, None, never prepares): a page's
+    # queries are the same on every request, and planning the note page's took longer than
+    # running it (docs/benchmarks.md). Off behind a pooler that cannot keep prepared
+    # statements (PgBouncer in transaction mode before 1.21).
+    if env_bool("DJANGO_DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django's cache: Redis when REDIS_URL is set (shared by every app server), else this

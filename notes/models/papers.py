@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from notes.figures import FigureNotStored, figure_upload_to, remember_written, validate_figure
@@ -44,17 +46,51 @@ _KEY = RegexValidator(
 )
 
 
+# Later than any note's publish time: published() with it lets in every published note.
+_END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class PaperQuerySet(models.QuerySet):
     def discussed(self, now: datetime | None = None) -> PaperQuerySet:
-        """Papers readers may see: those at least one published note lists or cites."""
+        """Papers readers may see: those at least one published note lists or cites, by
+        the time ``refresh_discussed()`` keeps, so the index walks its order and stops at a
+        page rather than checking every paper's notes (docs/architecture.md)."""
+        return self.filter(discussed_since__lte=now or timezone.now())
+
+    def refresh_discussed(self, notes: Iterable[int] | None = None) -> None:
+        """Keep each paper's ``discussed_since``: the earliest publish time among the notes
+        ``Note.objects.published()`` lets in at some time that list or cite it (its clock is
+        compared when read, so a scheduled note's papers go live with it). ``notes``: only the
+        papers these notes list or cite (an import's group); else every paper. Part of the
+        derive step (notes.derive), in the change's transaction."""
         from notes.models.note import Note
 
-        published = Note.objects.published(now)
-        # EXISTS, not a join and DISTINCT: each paper is checked once, and the index's page
-        # of papers is found without collapsing a row per note first.
-        listed = NotePaper.objects.filter(paper=models.OuterRef("pk"), note__in=published)
-        cited = Note.cites.through.objects.filter(paper=models.OuterRef("pk"), note__in=published)
-        return self.filter(models.Exists(listed) | models.Exists(cited))
+        eventually = Note.objects.published(now=_END_OF_TIME)
+        through = (NotePaper, Note.cites.through)
+        papers, among = self, None
+        if notes is not None:
+            notes = list(notes)
+            among = {
+                pk
+                for model in through
+                for pk in model.objects.filter(note__in=notes).values_list("paper", flat=True)
+            }
+            papers = self.filter(pk__in=among)
+        first: dict[int, datetime] = {}
+        for model in through:
+            links = model.objects.filter(note__in=eventually)
+            if among is not None:
+                links = links.filter(paper__in=among)
+            for paper, when in (
+                links.order_by().values("paper").annotate(first=models.Min("note__published_at"))
+            ).values_list("paper", "first"):
+                first[paper] = min(when, first.get(paper, when))
+        stale = [
+            Paper(pk=pk, discussed_since=first.get(pk))
+            for pk, since in papers.values_list("pk", "discussed_since")
+            if since != first.get(pk)
+        ]
+        Paper.objects.bulk_update(stale, ["discussed_since"], batch_size=500)
 
     def find(self, ident: str) -> Paper | None:
         """The paper an address or citation names: an arXiv id, a DOI or its key."""
@@ -119,10 +155,21 @@ class Paper(models.Model):
         ),
     )
 
+    discussed_since = models.DateTimeField(
+        null=True,
+        editable=False,
+        help_text="When the first published note listing or citing it goes public; kept by "
+        "the derive step (PaperQuerySet.refresh_discussed), never edited.",
+    )
+
     objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["-year", "title", "id"]
+        # The index (/papers/) in its order, walked until a page of discussed papers is found.
+        indexes = [
+            models.Index(models.F("year").desc(), "venue", "title", "id", name="paper_index_order")
+        ]
         verbose_name = _("paper")
         verbose_name_plural = _("papers")
         constraints = [

@@ -2,7 +2,7 @@
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -14,7 +14,7 @@ from django.views.generic import DetailView
 
 from notes import citing, neighbours, related, seo
 from notes.delivery import caching, state
-from notes.models import Note, NoteUpdate, OldName, Paper
+from notes.models import Note, OldName, Paper
 from notes.seo import absolute
 from notes.views.lists import PublishedNotesMixin
 
@@ -75,8 +75,7 @@ class NoteContextMixin:
     def draw_parts(self, note: Note, papers: list[Paper], *, preview: bool) -> dict:
         tags = note.tag_links
         image = seo.first_image(note)
-        # Drawn with the page's kept parts, and read only for a note that has any.
-        updates = list(note.updates.all()) if getattr(note, "has_updates", True) else []
+        updates = list(note.updates.all())  # only when the parts are drawn, not per request
         citable = seo.citable(note, updates[0].made_at if updates else None)
         context = {
             "updates": updates,
@@ -175,7 +174,6 @@ class NoteDetailView(NoteContextMixin, PublishedNotesMixin, DetailView):
         note = (
             self.get_queryset()
             .select_related("category", "series", "author")
-            .annotate(has_updates=Exists(NoteUpdate.objects.filter(note=OuterRef("pk"))))
             .filter(slug=self.kwargs["slug"])
             .first()
         )

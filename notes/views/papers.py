@@ -73,13 +73,16 @@ class PaperDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paper = self.object
-        # Both lists in one query: the notes listing it and the notes citing it.
+        # Both lists in one query: the notes listing it and the notes citing it, found from
+        # the paper's own links rather than by testing every published note.
+        linked = NotePaper.objects.filter(paper=paper).order_by().values("note")
+        citing = Note.cites.through.objects.filter(paper=paper).values("note")
         lists = Exists(NotePaper.objects.filter(note=OuterRef("pk"), paper=paper))
         cites = Exists(Note.cites.through.objects.filter(note=OuterRef("pk"), paper=paper))
         notes = list(
             Note.objects.published()
+            .filter(pk__in=linked.union(citing))
             .annotate(lists=lists, cites_it=cites)
-            .filter(Q(lists=True) | Q(cites_it=True))
             .only("title", "slug", "lang", "published_at")
             .order_by("-published_at", "-id")
         )

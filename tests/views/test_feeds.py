@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from notes.delivery import state
+from notes import derive
 from notes.models import Note, Series
 from tests.factories import (
     RICH_BODY,
@@ -255,7 +255,7 @@ class FeedQueryCountTests(TestCase):
             many = parse(self.client.get(url))
         self.assertEqual(len(many.entries), settings.FEED_ITEMS)
         Note.objects.exclude(pk__in=[n.pk for n in self.kept]).update(status=Note.Status.DRAFT)
-        state.changed()  # a queryset update skips the save signals that say so
+        derive.changed()  # a queryset update skips the save signals that say so
         settle()
         with CaptureQueriesContext(connection) as with_few:
             few = parse(self.client.get(url))

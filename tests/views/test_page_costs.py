@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from notes.delivery import state
+from notes import derive
 from notes.models import Note
 from tests.factories import make_category, make_note, make_notes
 from tests.views.helpers import PER_PAGE, listed_titles
@@ -52,7 +52,7 @@ class QueryCountTests(TestCase):
         if lists_notes:
             self.assertEqual(len(listed_titles(response)), PER_PAGE)
         Note.objects.exclude(pk__in=[n.pk for n in self.kept]).update(status=Note.Status.DRAFT)
-        state.changed()  # a queryset update skips the save signals that say so
+        derive.changed()  # a queryset update skips the save signals that say so
         self.client.get(url)
         with CaptureQueriesContext(connection) as with_few:
             response = self.client.get(url)

@@ -26,7 +26,7 @@ from enum import IntEnum
 from typing import Literal, Protocol
 
 from django.db import connections
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet, Value
 
 from notes.search.query import Query
@@ -69,9 +69,9 @@ class Backend(Protocol):
     def tier(self, query: Query, note_id: str) -> tuple[str, list[str]]:
         """SQL for the best tier (1 to 4) of the matching note whose id is ``note_id``."""
 
-    def execute(self, cursor: CursorWrapper, plan: Plan, sql: str, params: Sequence) -> None:
-        """Runs one statement of a search, telling the planner how to read the index if it
-        must be told, without a statement or a transaction more."""
+    def rows(self, connection: BaseDatabaseWrapper, plan: Plan, sql: str, params: Sequence) -> list:
+        """The rows of one statement of a search, telling the planner how to read the index
+        if it must be told, without a statement, a round trip or a transaction more."""
 
 
 @dataclass(frozen=True)
@@ -138,9 +138,7 @@ class _Search:
         return queryset.query.get_compiler(using=queryset.db).as_sql()
 
     def _rows(self, plan: Plan, sql: str, params: Sequence) -> list[tuple]:
-        with connections[self.candidates.db].cursor() as cursor:
-            self.backend.execute(cursor, plan, sql, params)
-            return cursor.fetchall()
+        return self.backend.rows(connections[self.candidates.db], plan, sql, params)
 
     def first(self, order: Order, offset: int, limit: int) -> tuple[int, list[int], list[int]]:
         """One statement: the matches, up to one past the window, are read from the full-text

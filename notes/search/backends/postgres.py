@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import psycopg
-from django.db import transaction
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
@@ -90,18 +89,19 @@ _SETTINGS = {
 }
 
 
-def execute(cursor: CursorWrapper, plan: Plan, sql: str, params: Sequence) -> None:
+def rows(connection: BaseDatabaseWrapper, plan: Plan, sql: str, params: Sequence) -> list:
     """``SET LOCAL …; SELECT …`` as one simple query: its statements are one transaction (in
     autocommit, its own), so the settings end with it, and it is one round trip. Inside a
     transaction they last to its end, as SET LOCAL does (harmless: they only choose plans)."""
     settings = "; ".join(f"SET LOCAL {setting}" for setting in _SETTINGS[plan])
-    if not isinstance(cursor.cursor, psycopg.ClientCursor):
-        # Server-side binding (OPTIONS server_side_binding) sends one statement at a time.
-        with transaction.atomic(using=cursor.db.alias):
-            cursor.execute(settings)
-            cursor.execute(sql, params)
-        return
-    cursor.execute(f"{settings}; {sql}", params)
-    # psycopg stands on the first statement's result: move on to the query's.
-    while cursor.description is None and cursor.nextset():
-        pass
+    with connection.cursor() as cursor:  # checked, opened and logged as Django does
+        if not isinstance(cursor.cursor, psycopg.ClientCursor):
+            # Parameters bound on the server (settings: DJANGO_DB_PREPARED_STATEMENTS) allow
+            # one statement per round trip: this one binds them on the client, as by default.
+            cursor = type(cursor)(psycopg.ClientCursor(connection.connection), connection)
+        with cursor:
+            cursor.execute(f"{settings}; {sql}", params)
+            # psycopg stands on the first statement's result: move on to the query's.
+            while cursor.description is None and cursor.nextset():
+                pass
+            return cursor.fetchall()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from django.db.backends.utils import CursorWrapper
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -62,6 +62,8 @@ def tier(query: Query, note_id: str) -> tuple[str, list[str]]:
     return f"CASE {cases} ELSE {int(Tier.BODY)} END", [match_expression(query, t) for t in above]
 
 
-def execute(cursor: CursorWrapper, plan: Plan, sql: str, params: Sequence) -> None:
+def rows(connection: BaseDatabaseWrapper, plan: Plan, sql: str, params: Sequence) -> list:
     """SQLite reads a match list once per query and walks the notes' date index itself."""
-    cursor.execute(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
