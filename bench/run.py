@@ -201,9 +201,9 @@ def run_one(args: argparse.Namespace) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     began = time.perf_counter()
     fill(args.notes)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+    # Statistics for the planners, as import_notes leaves them on either database.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     filled = time.perf_counter() - began
     paths = page_paths(args.notes)
     if args.pages:

@@ -13,8 +13,9 @@ import sqlite3
 from collections.abc import Sequence
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
 
 from notes.search.backends import Plan, Tier
 from notes.search.query import Query, Term
@@ -51,7 +52,13 @@ def matches(query: Query, tier: Tier, *, only: bool = False, walk: bool = False)
     expression = match_expression(query, tier)
     if only and tier > Tier.TITLE:
         expression = f"({expression}) NOT ({match_expression(query, Tier(tier - 1))})"
-    return Q(pk__in=RawSQL(_MATCHES, (expression,)))
+    found = RawSQL(_MATCHES, (expression,))
+    if walk:
+        # "+id": the id cannot drive the query, so SQLite walks the notes by date and stops
+        # at the page. With planner statistics (ANALYZE, as import_notes runs) it would
+        # otherwise read every match and sort them: 22 ms against 300 at 100,000 notes.
+        return Q(In(Func(F("pk"), template="+%(expressions)s"), found))
+    return Q(pk__in=found)
 
 
 def tier(query: Query, note_id: str) -> tuple[str, list[str]]:
