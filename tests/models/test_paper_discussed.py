@@ -20,9 +20,7 @@ def by_the_rule(now=None) -> set[str]:
     published = Note.objects.published(now)
     listed = NotePaper.objects.filter(paper=OuterRef("pk"), note__in=published)
     cited = Note.cites.through.objects.filter(paper=OuterRef("pk"), note__in=published)
-    return set(
-        Paper.objects.filter(Exists(listed) | Exists(cited)).values_list("title", flat=True)
-    )
+    return set(Paper.objects.filter(Exists(listed) | Exists(cited)).values_list("title", flat=True))
 
 
 class DiscussedPapersTests(TestCase):
